@@ -1,0 +1,1 @@
+"""The data layer: input layouts -> validated canonical tables (see :mod:`cartwise.data.schema`)."""

@@ -1,0 +1,135 @@
+"""The "data" build stage: canonical tables written to the model store as Parquet.
+
+The stage is rebuilt only when its inputs change: the manifest records a content hash of every
+input file, the layout options and the table format, and :func:`build_data_stage` skips the work
+when the stored hash matches.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from cartwise.data.load import DataSource, load_source
+from cartwise.data.schema import (
+    FORMAT_VERSION,
+    REQUIRED_TABLES,
+    TABLES,
+    CanonicalData,
+    LoadReport,
+    to_arrow,
+)
+from cartwise.errors import StoreError
+from cartwise.store import Store, hash_files
+
+log = logging.getLogger(__name__)
+
+STAGE = "data"
+REPORT = "load_report.json"
+
+
+@dataclass
+class DataStageResult:
+    """Outcome of :func:`build_data_stage`: whether it was rebuilt, and the stage manifest."""
+
+    rebuilt: bool
+    manifest: dict[str, Any]
+    seconds: float
+
+
+def input_hash(source: DataSource) -> str:
+    """Content hash of everything that decides the data stage's output."""
+    return hash_files(
+        source.all_files(),
+        extra={"format": FORMAT_VERSION, "layout": source.layout,
+               "column_map": dict(source.column_map)},
+    )
+
+
+def build_data_stage(store: Store, source: DataSource, force: bool = False) -> DataStageResult:
+    """Load ``source`` and publish it as the store's data stage, unless it is up to date.
+
+    The caller must hold ``store.lock()``. On any error the previous stage stays in place.
+    """
+    start = time.perf_counter()
+    digest = input_hash(source)
+    current = store.manifest(STAGE)
+    if (
+        not force
+        and current is not None
+        and current.get("input_hash") == digest
+        and current.get("format_version") == FORMAT_VERSION
+    ):
+        log.info("data stage is up to date (input hash %s)", digest)
+        return DataStageResult(False, current, time.perf_counter() - start)
+
+    data = load_source(source)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "input_hash": digest,
+        "source": source.describe(),
+        "tables": {name: len(df) for name, df in data.tables().items()},
+        "has_prices": data.has_prices,
+        "has_timestamps": data.has_timestamps,
+    }
+    with store.write_stage(STAGE, manifest) as tmp:
+        for name, df in data.tables().items():
+            t0 = time.perf_counter()
+            pq.write_table(to_arrow(df, name), tmp / f"{name}.parquet", compression="zstd")
+            log.info("wrote %s: %d rows in %.1f s", name, len(df), time.perf_counter() - t0)
+        (tmp / REPORT).write_text(json.dumps(data.report.to_dict(), indent=2) + "\n",
+                                  encoding="utf-8")
+    return DataStageResult(True, store.manifest(STAGE) or manifest, time.perf_counter() - start)
+
+
+def read_data(store: Store, tables: tuple[str, ...] | None = None) -> CanonicalData:
+    """Read the canonical tables of the store's data stage.
+
+    Args:
+        tables: names to read (default: all present); the others are empty frames with the
+            canonical columns, so callers that need only products need not load 32M lines.
+
+    Raises:
+        StoreError: there is no data stage, or it has another format version.
+    """
+    folder, manifest = store.open_stage(STAGE, FORMAT_VERSION)
+    wanted = set(tables) if tables is not None else set(TABLES)
+    frames: dict[str, pd.DataFrame | None] = {}
+    for name, schema in TABLES.items():
+        path = folder / f"{name}.parquet"
+        if not path.is_file():
+            frames[name] = None
+            continue
+        table = pq.read_table(path).cast(schema) if name in wanted else schema.empty_table()
+        frames[name] = table.to_pandas()
+    missing = [n for n in REQUIRED_TABLES if frames[n] is None]
+    if missing:
+        raise StoreError(f"the data stage in {folder} lacks {', '.join(missing)}")
+    return CanonicalData(
+        products=frames["products"],
+        orders=frames["orders"],
+        order_lines=frames["order_lines"],
+        users=frames["users"],
+        report=_read_report(folder, manifest),
+        funnel_users=frames["funnel_users"],
+        funnel_events=frames["funnel_events"],
+    )
+
+
+def read_report(store: Store) -> LoadReport:
+    """The load report of the store's data stage (what was read, what each rule removed)."""
+    return _read_report(*store.open_stage(STAGE, FORMAT_VERSION))
+
+
+def _read_report(folder: Path, manifest: dict[str, Any]) -> LoadReport:
+    path = folder / REPORT
+    if not path.is_file():
+        return LoadReport(layout=str(manifest.get("source", {}).get("layout", "unknown")))
+    return LoadReport(**json.loads(path.read_text(encoding="utf-8")))

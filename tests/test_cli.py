@@ -1,0 +1,68 @@
+"""The command line: build, errors at the edge, help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from cartwise.cli import app
+from cartwise.data.stage import read_data
+from cartwise.store import Store
+from tests.factories import PRIOR
+
+runner = CliRunner()
+
+
+def test_help_lists_the_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("generate", "build", "info"):
+        assert command in result.output
+    build_help = runner.invoke(app, ["build", "--help"]).output
+    for option in ("--data", "--layout", "--store", "--force", "--column"):
+        assert option in build_help
+
+
+def test_build_then_up_to_date(tmp_path: Path, instacart_dir: Path) -> None:
+    args = ["build", "--data", str(instacart_dir), "--store", str(tmp_path / "s")]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "data stage built" in first.output
+    assert "order_lines 9" in first.output
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0
+    assert "up to date" in second.output
+    info = runner.invoke(app, ["info", "--store", str(tmp_path / "s")])
+    assert info.exit_code == 0 and '"input_hash"' in info.output
+
+
+def test_bad_data_exits_non_zero_with_one_message(tmp_path: Path, instacart_dir: Path) -> None:
+    store_dir = tmp_path / "s"
+    args = ["build", "--data", str(instacart_dir), "--store", str(store_dir)]
+    assert runner.invoke(app, args).exit_code == 0
+    (instacart_dir / "order_products__prior.csv").write_text(PRIOR + "999,10,1,0\n")
+    result = runner.invoke(app, args)
+    assert result.exit_code == 3
+    assert "error: file" in result.output
+    assert "order_products__prior.csv" in result.output and "line 9" in result.output
+    assert "Traceback" not in result.output
+    assert len(read_data(Store(store_dir)).order_lines) == 9  # the last good store is intact
+
+
+def test_missing_data_path(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["build", "--data", str(tmp_path / "nope")])
+    assert result.exit_code == 3
+    assert "data path not found" in result.output
+
+
+def test_bad_options_are_config_errors(tmp_path: Path, instacart_dir: Path) -> None:
+    result = runner.invoke(app, ["build", "--data", str(instacart_dir), "--column", "oops"])
+    assert result.exit_code == 2 and "FIELD=HEADER" in result.output
+    result = runner.invoke(app, ["build", "--data", str(instacart_dir), "--layout", "excel"])
+    assert result.exit_code == 2 and "layout" in result.output
+
+
+def test_info_on_an_empty_store(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["info", "--store", str(tmp_path / "none")])
+    assert result.exit_code == 2 and "cartwise build" in result.output
