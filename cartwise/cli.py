@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -72,23 +71,11 @@ def generate(
     with _edge():
         s = _settings(data_dir=out, demo_users=users, demo_products=products, demo_seed=seed,
                       demo_catalog=catalog)
-        report = _generate(s)
+        from cartwise.build import generate_demo_data
+
+        report = generate_demo_data(s, progress=sys.stderr.isatty())
         typer.echo(f"wrote demo data to {s.data_path}")
         _echo_json(report)
-
-
-def _generate(s: Settings) -> dict[str, Any]:
-    from cartwise.data.generate import generate_demo
-
-    report = generate_demo(
-        s.data_path,
-        users=s.demo_users,
-        products=s.demo_products,
-        seed=s.demo_seed,
-        catalog_dir=s.demo_catalog,
-        progress=sys.stderr.isatty(),
-    )
-    return report.to_dict()
 
 
 def _parse_columns(pairs: list[str] | None) -> dict[str, str]:
@@ -131,35 +118,55 @@ def build(
     """
     with _edge():
         s = _settings(data_dir=data, layout=layout, store_dir=store, funnel_dir=funnel)
-        _build(s, _parse_columns(column), force=force, explicit_data=data is not None)
+        _build(s, _parse_columns(column), force=force)
 
 
-def _build(s: Settings, column_map: dict[str, str], force: bool, explicit_data: bool) -> None:
-    from cartwise.data.load import resolve_source
-    from cartwise.data.stage import build_data_stage
-    from cartwise.store import Store
+def _build(s: Settings, column_map: dict[str, str], force: bool) -> None:
+    from cartwise.build import build_store
 
-    if not s.data_path.exists() and not explicit_data and s.data_path == s.home / "demo":
-        typer.echo(f"no data at {s.data_path}: generating the demo data set first")
-        _generate(s)
-    source = resolve_source(s.data_path, s.layout, s.funnel_dir, column_map)
-    store = Store(s.store_path)
-    t0 = time.perf_counter()
-    with store.lock():
-        result = build_data_stage(store, source, force=force)
-    verb = "built" if result.rebuilt else "up to date:"
-    typer.echo(f"data stage {verb} {store.stage_dir('data')} ({result.seconds:.1f} s)")
-    tables = result.manifest.get("tables", {})
-    typer.echo("  " + ", ".join(f"{k} {v:,}" for k, v in tables.items()))
-    if result.rebuilt:
-        from cartwise.data.stage import read_report
+    outcome = build_store(s, column_map, force=force)
+    for stage in outcome.stages:
+        verb = "built" if stage.rebuilt else "up to date:"
+        typer.echo(f"{stage.name} stage {verb} {s.store_path / stage.name} "
+                   f"({stage.seconds:.1f} s)")
+        typer.echo("  " + ", ".join(f"{k} {v:,}" for k, v in stage.summary.items()))
+        for line in stage.details:
+            typer.echo(f"  {line}")
+    typer.echo(f"build finished in {outcome.seconds:.1f} s")
 
-        report = read_report(store)
-        for rule, n in report.removed.items():
-            typer.echo(f"  removed {n:,} lines: {rule}")
-        for note in report.notes:
-            typer.echo(f"  note: {note}")
-    typer.echo(f"build finished in {time.perf_counter() - t0:.1f} s")
+
+eval_app = typer.Typer(help="Offline evaluation of the recommenders (and, later, the agent).",
+                       no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("recsys")
+def eval_recsys(
+    store: Annotated[Path | None, typer.Option(help="Model store folder.")] = None,
+    k: Annotated[
+        list[int] | None, typer.Option("--k", help="Cut-off(s) K; repeatable (default 10 and 20).")
+    ] = None,
+    users: Annotated[
+        int | None, typer.Option(help="Evaluate a seeded sample of this many users (default all).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Hold out each user's last basket, train on everything before it, and compare every
+    strategy with the G-TopFreq and P-TopFreq baselines (Recall, NDCG, HitRate, Precision at K,
+    catalogue coverage). The hybrid uses the weights chosen when the store was built."""
+    with _edge():
+        from cartwise.recsys.report import run_evaluation
+
+        s = _settings(store_dir=store)
+        ks = tuple(sorted(set(k or [10, 20])))
+        if any(v < 1 for v in ks):
+            raise ConfigError("--k must be at least 1")
+        result = run_evaluation(s, ks, max_users=users,
+                                progress=None if as_json else lambda m: typer.echo(m, err=True))
+        if as_json:
+            _echo_json(result.to_dict())
+        else:
+            typer.echo(result.table())
 
 
 @app.command()

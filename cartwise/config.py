@@ -67,6 +67,83 @@ class Settings(BaseSettings):
     qdrant_url: str | None = Field(None, description="Qdrant server URL; unset = embedded index.")
     qdrant_api_key: SecretStr | None = Field(None, description="API key of the Qdrant server.")
 
+    # --- recommendations -----------------------------------------------------------------
+    als_factors: int = Field(64, ge=2, le=1024, description="ALS latent factors.")
+    als_regularization: float = Field(0.05, ge=0, description="ALS L2 regularisation.")
+    als_alpha: float = Field(2.0, gt=0, description="ALS confidence scale.")
+    als_iterations: int = Field(15, ge=1, le=200, description="ALS sweeps.")
+    als_spend_weight: float = Field(
+        0.5, ge=0, description="Exponent of the spending ratio in ALS confidence (0 = off)."
+    )
+    als_quantity_weight: float = Field(
+        0.5, ge=0, description="Exponent of the quantity ratio in ALS confidence (0 = off)."
+    )
+    itemcf_neighbours: int = Field(100, ge=1, description="Neighbours kept per item (item-CF).")
+    itemcf_spend_weight: float = Field(0.5, ge=0, description="Spending weight in item-CF.")
+    popularity_half_life_days: float | None = Field(
+        None, gt=0, description="Recency half-life of popularity in days (unset = no decay)."
+    )
+    hybrid_weights: str | None = Field(
+        None,
+        description="Fixed hybrid weights, e.g. 'als=0.4,item_cf=0.4,popularity=0.2' "
+        "(unset = chosen on a validation split at build time).",
+    )
+    rec_pool: int = Field(200, ge=10, le=5000, description="Candidates per model before re-rank.")
+    rec_cycle_tolerance: float | None = Field(
+        None, ge=0, description="Skip a regular item due in less than this x its usual interval "
+        "(0 = off; unset = chosen on a validation split at build time)."
+    )
+    rec_budget_tolerance: float = Field(
+        1.5, gt=0, description="Budget = this x the shopper's average item price."
+    )
+    rec_over_budget_weight: float = Field(
+        0.5, ge=0, le=1, description="Score multiplier of items over budget (0 drops them)."
+    )
+    rec_upsell: float = Field(0.0, ge=0, description="Boost of pricier items (0 = off).")
+
+    # --- analytics -----------------------------------------------------------------------
+    analytics_min_support: float = Field(
+        1e-5, ge=0.0, le=1.0,
+        description="Bought-together pairs need this support (share of baskets holding both).",
+    )
+    analytics_min_pair_count: int = Field(
+        5, ge=1, description="Bought-together pairs need at least this many shared baskets."
+    )
+    analytics_top_partners: int = Field(
+        20, ge=1, le=1000, description="Bought-together partners kept per product by the build."
+    )
+    analytics_kmeans_min_k: int = Field(2, ge=2, le=20, description="Smallest K-means k tried.")
+    analytics_kmeans_max_k: int = Field(6, ge=2, le=20, description="Largest K-means k tried.")
+    analytics_kmeans_sample: int = Field(
+        20_000, ge=100, description="K-means is fitted on a seeded sample of this many shoppers."
+    )
+    analytics_seed: int = Field(42, ge=0, description="Seed of K-means and its samples.")
+    analytics_churn_mid_ratio: float = Field(
+        2.0, gt=0, description="Days away / expected gap between orders at which churn risk = 0.5."
+    )
+    analytics_churn_prior_gaps: float = Field(
+        2.0, ge=0, description="Weight (in gaps) of the population's usual gap in a shopper's own."
+    )
+    analytics_churn_medium: float = Field(0.4, gt=0, lt=1, description="Churn risk: medium from.")
+    analytics_churn_high: float = Field(0.7, gt=0, lt=1, description="Churn risk: high from.")
+    analytics_churn_lost_ratio: float = Field(
+        6.0, gt=1, description="Away this many expected gaps = lost, left out of at-risk lists."
+    )
+    analytics_churn_value_quantile: float = Field(
+        0.5, ge=0, lt=1, description="At-risk lists keep shoppers whose value is >= this quantile."
+    )
+    analytics_ltv_horizon_days: int = Field(
+        365, ge=1, le=3650, description="Lifetime value projects this many days ahead."
+    )
+
+    @model_validator(mode="after")
+    def _check_analytics(self) -> Settings:
+        if self.analytics_kmeans_min_k > self.analytics_kmeans_max_k:
+            raise ValueError("analytics_kmeans_min_k must be <= analytics_kmeans_max_k")
+        if self.analytics_churn_medium >= self.analytics_churn_high:
+            raise ValueError("analytics_churn_medium must be < analytics_churn_high")
+        return self
+
     # --- logging -------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO")
 

@@ -91,3 +91,31 @@ class UnknownProduct(NotFoundError):
     def __init__(self, product: object) -> None:
         self.product = product
         super().__init__(f"product {product!r} not found")
+
+
+class InvalidArgument(CartwiseError):
+    """A call's argument has a value the call does not accept (a tool's caller can fix it).
+
+    Args:
+        argument: the argument's name, as the caller wrote it (``by``, ``device``, ``k``).
+        value: the value given.
+        allowed: what is accepted: a few values, or a phrase ("an integer >= 1").
+        reason: optional extra sentence (why the value cannot be used with this data).
+    """
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        argument: str,
+        value: object,
+        allowed: Sequence[object] | str,
+        reason: str | None = None,
+    ) -> None:
+        self.argument = argument
+        self.value = value
+        self.allowed = allowed if isinstance(allowed, str) else list(allowed)
+        expected = (allowed if isinstance(allowed, str)
+                    else "one of " + ", ".join(str(a) for a in allowed))
+        text = f"invalid {argument}={value!r}: expected {expected}"
+        super().__init__(f"{text} ({reason})" if reason else text)
