@@ -17,8 +17,10 @@ run: $(STAMP)  ## build the demo store (generating the demo data if needed) and 
 test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)  ## benchmarks (see benchmarks/README.md); SCALE=full for Instacart scale
+bench: $(STAMP)  ## benchmarks, reports in benchmarks/reports/; SCALE=full for Instacart scale
+	$(BIN)/python benchmarks/bench_generate.py --scale $(or $(SCALE),small)
 	$(BIN)/python benchmarks/bench_load.py --scale $(or $(SCALE),small)
+	$(BIN)/python benchmarks/bench_recsys.py --scale $(or $(SCALE),small)
 
 lint: $(STAMP)
 	$(BIN)/ruff check cartwise tests benchmarks

@@ -24,10 +24,13 @@ from pathlib import Path
 from cartwise.data.generate import generate_demo
 
 REPORT = Path(__file__).resolve().parent / "reports" / "generate.md"
+SCALES = {"small": (20_000, 5_000), "full": (200_000, 50_000)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default=None,
+                        help="small = 20,000 x 5,000; full = 200,000 x 50,000 (Instacart scale)")
     parser.add_argument("--users", type=int, default=20_000, help="shoppers (default 20,000)")
     parser.add_argument("--products", type=int, default=5_000,
                         help="catalogue size (default 5,000)")
@@ -38,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="an Instacart catalogue folder to use instead of the built-in one")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
+    if args.scale is not None:
+        args.users, args.products = SCALES[args.scale]
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 

@@ -182,7 +182,10 @@ def build_interactions(data: CanonicalData, orders: pd.DataFrame | None = None,
         ratio = np.where(has_price, price / user_avg_price[user_idx], 1.0)
     ratio = np.nan_to_num(ratio, nan=1.0, posinf=1.0)
 
-    pair = pd.DataFrame({"u": user_idx, "i": item_idx, "q": qty, "r": ratio, "d": order_day})
+    pair = pd.DataFrame({"u": user_idx.astype(np.int32), "i": item_idx.astype(np.int32),
+                         "q": qty.astype(np.float32), "r": ratio.astype(np.float32),
+                         "d": order_day})
+    del ratio, price, has_price
     g = pair.groupby(["u", "i"], sort=True)
     agg = g.agg(n=("q", "size"), q=("q", "sum"), r=("r", "mean"), d0=("d", "min"),
                 d1=("d", "max"))

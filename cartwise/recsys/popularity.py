@@ -33,6 +33,7 @@ class PopularityRecommender(Recommender):
     def __init__(self, params: PopularityParams | None = None) -> None:
         self.params = params or PopularityParams()
         self.purchases = self.buyers = self.units = self.scores = np.empty(0, np.float32)
+        self._rank: np.ndarray | None = None
 
     def fit(self, x: Interactions) -> Self:
         n = x.n_items
@@ -47,17 +48,19 @@ class PopularityRecommender(Recommender):
             self.scores = np.bincount(cols, weights=w, minlength=n).astype(np.float32)
         else:
             self.scores = self.purchases.copy()
+        self._rank = None
         return self
 
     def score(self, x: Interactions, row: int) -> np.ndarray:
         return self.scores
 
     def rank(self) -> np.ndarray:
-        """1-based sales rank of every item (1 = best seller; ties share the better rank)."""
-        order = np.argsort(-self.scores, kind="stable")
-        ranks = np.empty(len(order), np.int64)
-        ranks[order] = np.arange(1, len(order) + 1)
-        return ranks
+        """1-based sales rank of every item (1 = best seller; ties by column). Computed once."""
+        if self._rank is None or len(self._rank) != len(self.scores):
+            order = np.argsort(-self.scores, kind="stable")
+            self._rank = np.empty(len(order), np.int64)
+            self._rank[order] = np.arange(1, len(order) + 1)
+        return self._rank
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"purchases": self.purchases, "buyers": self.buyers, "units": self.units,

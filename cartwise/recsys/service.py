@@ -273,8 +273,9 @@ class Recommenders:
             counts, interval, _ = cycle_info(self.x, row, items)
         contrib = np.full(len(items), -1)
         item_cf = self.engine.models.get("item_cf")
-        if row >= 0 and isinstance(item_cf, ItemCFRecommender):
-            contrib = item_cf.contributors(self.x, row, items)
+        from_cf = np.array([m == "item_cf" for m in ranked.model], bool)
+        if row >= 0 and from_cf.any() and isinstance(item_cf, ItemCFRecommender):
+            contrib[from_cf] = item_cf.contributors(self.x, row, items[from_cf])
         pop = self.engine.models["popularity"]
         rank = pop.rank() if isinstance(pop, PopularityRecommender) else None
         out = []
