@@ -1,8 +1,8 @@
 """Building the model store: every stage, in order, each rebuilt only when its inputs change.
 
-The one entry point for `cartwise build`, the run command and (later) the server's retrain. A stage
-is a function ``(store, settings, force) -> StageOutcome``; stages that depend on the data read it
-from the store's data stage, so each can be rebuilt on its own.
+The one entry point for `cartwise build`, the run command and (later) the server's retrain. Each
+stage returns a :class:`~cartwise.store.StageResult`; stages after "data" read the store's data
+stage, so each can be rebuilt on its own and is skipped when its inputs did not change.
 """
 
 from __future__ import annotations
@@ -10,33 +10,24 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from cartwise.analytics.stage import build_analytics_stage
 from cartwise.config import Settings
 from cartwise.data.load import resolve_source
-from cartwise.data.stage import build_data_stage, read_report
-from cartwise.store import Store
+from cartwise.data.stage import build_data_stage
+from cartwise.recsys.stage import build_recsys_stage, recsys_config
+from cartwise.store import StageResult, Store
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class StageOutcome:
-    """What one stage did: rebuilt or up to date, how long it took, and a summary to show."""
-
-    name: str
-    rebuilt: bool
-    seconds: float
-    summary: dict[str, Any] = field(default_factory=dict)
-    details: list[str] = field(default_factory=list)
 
 
 @dataclass
 class BuildOutcome:
     """Every stage's outcome, in build order."""
 
-    stages: list[StageOutcome]
+    stages: list[StageResult]
     seconds: float
 
 
@@ -83,29 +74,8 @@ def build_store(
     ensure_demo_data(settings)
     source = resolve_source(settings.data_path, settings.layout, settings.funnel_dir, column_map)
     store = Store(settings.store_path)
-    outcomes = []
     with store.lock():
-        result = build_data_stage(store, source, force=force)
-        details = []
-        if result.rebuilt:
-            report = read_report(store)
-            details += [f"removed {n:,} lines: {rule}" for rule, n in report.removed.items()]
-            details += [f"note: {note}" for note in report.notes]
-        outcomes.append(StageOutcome("data", result.rebuilt, result.seconds,
-                                     dict(result.manifest.get("tables", {})), details))
-        outcomes.append(_recsys(store, settings, force))
+        outcomes = [build_data_stage(store, source, force=force)]
+        outcomes.append(build_recsys_stage(store, recsys_config(settings), force=force))
+        outcomes.append(build_analytics_stage(store, settings, force=force))
     return BuildOutcome(outcomes, time.perf_counter() - t0)
-
-
-def _recsys(store: Store, settings: Settings, force: bool) -> StageOutcome:
-    from cartwise.recsys.stage import build_recsys_stage, recsys_config
-
-    result = build_recsys_stage(store, recsys_config(settings), force=force)
-    m = result.manifest
-    cfg = m.get("config", {})
-    details = [f"hybrid weights: {m.get('weights')}; cycle tolerance "
-               f"{cfg.get('cycle_tolerance')}",
-               f"validation NDCG@10 {m.get('validation', {}).get('ndcg@10')} over "
-               f"{m.get('validation', {}).get('users')} users"]
-    return StageOutcome("recsys", result.rebuilt, result.seconds, dict(m.get("shape", {})),
-                        details)

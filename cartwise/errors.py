@@ -86,11 +86,16 @@ class UnknownUser(NotFoundError):
 
 
 class UnknownProduct(NotFoundError):
-    """A product id or name that matches nothing in the catalogue."""
+    """A product id or name that matches nothing in the catalogue.
 
-    def __init__(self, product: object) -> None:
+    ``closest``: the nearest catalogue names, best first (empty when none is known).
+    """
+
+    def __init__(self, product: object, closest: Sequence[str] = ()) -> None:
         self.product = product
-        super().__init__(f"product {product!r} not found")
+        self.closest = list(closest)
+        hint = f"; closest: {', '.join(self.closest)}" if self.closest else ""
+        super().__init__(f"product {product!r} not found{hint}")
 
 
 class InvalidArgument(CartwiseError):

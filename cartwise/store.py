@@ -27,6 +27,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -65,6 +66,20 @@ def hash_files(paths: Iterable[Path], extra: Any = None) -> str:
                 h.update(chunk)
     h.update(json.dumps(extra, sort_keys=True, default=str).encode())
     return h.hexdigest()
+
+
+@dataclass
+class StageResult:
+    """Outcome of building one stage: rebuilt or up to date, its manifest, how long it took,
+    a summary of counts (label -> whole number) and lines to show a person."""
+
+    name: str
+    rebuilt: bool
+    manifest: dict[str, Any]
+    seconds: float
+    summary: dict[str, int] = field(default_factory=dict)
+    details: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 class Store:

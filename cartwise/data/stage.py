@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,21 +26,12 @@ from cartwise.data.schema import (
     to_arrow,
 )
 from cartwise.errors import StoreError
-from cartwise.store import Store, hash_files
+from cartwise.store import StageResult, Store, hash_files
 
 log = logging.getLogger(__name__)
 
 STAGE = "data"
 REPORT = "load_report.json"
-
-
-@dataclass
-class DataStageResult:
-    """Outcome of :func:`build_data_stage`: whether it was rebuilt, and the stage manifest."""
-
-    rebuilt: bool
-    manifest: dict[str, Any]
-    seconds: float
 
 
 def input_hash(source: DataSource) -> str:
@@ -53,7 +43,7 @@ def input_hash(source: DataSource) -> str:
     )
 
 
-def build_data_stage(store: Store, source: DataSource, force: bool = False) -> DataStageResult:
+def build_data_stage(store: Store, source: DataSource, force: bool = False) -> StageResult:
     """Load ``source`` and publish it as the store's data stage, unless it is up to date.
 
     The caller must hold ``store.lock()``. On any error the previous stage stays in place.
@@ -68,7 +58,7 @@ def build_data_stage(store: Store, source: DataSource, force: bool = False) -> D
         and current.get("format_version") == FORMAT_VERSION
     ):
         log.info("data stage is up to date (input hash %s)", digest)
-        return DataStageResult(False, current, time.perf_counter() - start)
+        return _result(False, current, time.perf_counter() - start)
 
     data = load_source(source)
     manifest = {
@@ -86,7 +76,15 @@ def build_data_stage(store: Store, source: DataSource, force: bool = False) -> D
             log.info("wrote %s: %d rows in %.1f s", name, len(df), time.perf_counter() - t0)
         (tmp / REPORT).write_text(json.dumps(data.report.to_dict(), indent=2) + "\n",
                                   encoding="utf-8")
-    return DataStageResult(True, store.manifest(STAGE) or manifest, time.perf_counter() - start)
+    details = [f"removed {n:,} lines: {rule}" for rule, n in data.report.removed.items()]
+    details += [f"note: {note}" for note in data.report.notes]
+    return _result(True, store.manifest(STAGE) or manifest, time.perf_counter() - start, details)
+
+
+def _result(rebuilt: bool, manifest: dict[str, Any], seconds: float,
+            details: list[str] | None = None) -> StageResult:
+    return StageResult(STAGE, rebuilt, manifest, seconds, dict(manifest.get("tables", {})),
+                       details or [])
 
 
 def read_data(store: Store, tables: tuple[str, ...] | None = None) -> CanonicalData:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from cartwise.recsys.evaluate import CYCLE_TOLERANCES, HYBRID_MODELS, Tuned, tun
 from cartwise.recsys.interactions import Interactions, build_interactions
 from cartwise.recsys.models import MODELS, fit_models
 from cartwise.recsys.rerank import TuningConfig
-from cartwise.store import Store
+from cartwise.store import StageResult, Store
 
 log = logging.getLogger(__name__)
 
@@ -113,16 +113,8 @@ def recsys_config(s: Settings) -> RecsysConfig:
     )
 
 
-@dataclass
-class RecsysStageResult:
-    rebuilt: bool
-    manifest: dict[str, Any]
-    seconds: float
-    timings: dict[str, float] = field(default_factory=dict)
-
-
 def build_recsys_stage(store: Store, config: RecsysConfig, force: bool = False
-                       ) -> RecsysStageResult:
+                       ) -> StageResult:
     """Fit every model on the store's data stage and publish them, unless up to date.
 
     The caller holds ``store.lock()``. The input hash is the data stage's hash plus the config.
@@ -136,7 +128,7 @@ def build_recsys_stage(store: Store, config: RecsysConfig, force: bool = False
     current = store.manifest(STAGE)
     if not force and current is not None and current.get("input_key") == digest:
         log.info("recsys stage is up to date")
-        return RecsysStageResult(False, current, time.perf_counter() - t0)
+        return _result(current, False, time.perf_counter() - t0)
 
     data = read_data(store, tables=("products", "orders", "order_lines", "users"))
     timings: dict[str, float] = {}
@@ -164,8 +156,17 @@ def build_recsys_stage(store: Store, config: RecsysConfig, force: bool = False
     }
     with store.write_stage(STAGE, manifest) as tmp:
         save_artifacts(tmp, x, models)
-    return RecsysStageResult(True, store.manifest(STAGE) or manifest,
-                             time.perf_counter() - t0, timings)
+    return _result(store.manifest(STAGE) or manifest, True, time.perf_counter() - t0, timings)
+
+
+def _result(m: dict[str, Any], rebuilt: bool, seconds: float,
+            timings: dict[str, float] | None = None) -> StageResult:
+    validation = m.get("validation", {})
+    details = [f"hybrid weights {m.get('weights')}, cycle tolerance "
+               f"{m.get('config', {}).get('cycle_tolerance')}: chosen on the validation split "
+               f"(NDCG@10 {validation.get('ndcg@10')} over {validation.get('users')} users)"]
+    return StageResult(STAGE, rebuilt, m, seconds, dict(m.get("shape", {})), details,
+                       timings or {})
 
 
 def save_artifacts(folder: Path, x: Interactions, models: dict[str, Recommender]) -> None:

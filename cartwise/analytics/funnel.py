@@ -1,0 +1,187 @@
+"""The website conversion funnel: home -> search -> payment -> confirmation.
+
+Over the canonical funnel tables (``funnel_users``: one row per visitor with visit date, device
+and sex; ``funnel_events``: one row per visitor and step reached). For each step: the visitors
+who reached it, the conversion from the previous step (0..1), the drop-off (visitors lost and
+their share), and the conversion from the first step. Optionally filtered by device and/or sex,
+and split by device, sex, week or month of the visit.
+
+Funnel visitors are web sessions, a separate id space from the shoppers who place orders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cartwise.analytics.results import chart, fmt_num, fmt_pct, share
+from cartwise.data.schema import FUNNEL_STEPS
+from cartwise.errors import InvalidArgument
+
+STEP_LABELS = {"home": "home page", "search": "search page", "payment": "payment page",
+               "confirmation": "payment confirmation"}
+FUNNEL_BY = ("device", "sex", "week", "month")
+NO_FUNNEL = ("this data set has no funnel tables (user_table.csv and the *_page_table.csv "
+             "files); build with --funnel DIR or put them in the data folder's funnel/ folder")
+
+
+def no_funnel_result() -> dict[str, Any]:
+    """The result when the data has no funnel tables: says so, with no numbers."""
+    return {"available": False, "steps": [], "charts": [], "summary": NO_FUNNEL[0].upper() +
+            NO_FUNNEL[1:] + "."}
+
+
+def funnel_frame(funnel_users: pd.DataFrame, funnel_events: pd.DataFrame) -> pd.DataFrame:
+    """One row per visitor: ``visit_date``, ``device``, ``sex`` and ``step`` (0..4 = the number of
+    funnel steps reached, counting each step present in ``funnel_events``)."""
+    codes = pd.Categorical(funnel_events["step"], categories=list(FUNNEL_STEPS)).codes
+    ev = pd.DataFrame({"user_id": funnel_events["user_id"].to_numpy(),
+                       "bit": np.left_shift(1, codes.astype(np.int64))})
+    ev = ev[codes >= 0]
+    mask = ev.groupby("user_id")["bit"].sum()
+    out = funnel_users[["user_id", "visit_date", "device", "sex"]].copy()
+    out["mask"] = mask.reindex(out["user_id"]).fillna(0).astype(np.int64).to_numpy()
+    return out
+
+
+def _match(column: pd.Series, name: str, value: str | None) -> tuple[np.ndarray, str | None]:
+    """Rows whose ``column`` equals ``value`` case-insensitively, and the canonical spelling."""
+    if value is None:
+        return np.ones(len(column), dtype=bool), None
+    allowed = sorted(column.dropna().unique().tolist())
+    wanted = str(value).strip().lower()
+    for a in allowed:
+        if str(a).lower() == wanted:
+            return (column == a).to_numpy(dtype=bool, na_value=False), str(a)
+    raise InvalidArgument(name, value, allowed)
+
+
+def _counts(masks: np.ndarray) -> list[int]:
+    return [int(((masks >> i) & 1).sum()) for i in range(len(FUNNEL_STEPS))]
+
+
+def _steps(counts: list[int]) -> list[dict[str, Any]]:
+    out = []
+    for i, step in enumerate(FUNNEL_STEPS):
+        prev = counts[i - 1] if i else None
+        out.append({
+            "step": step,
+            "label": STEP_LABELS[step],
+            "users": counts[i],
+            "conversion_from_previous": share(counts[i], prev) if prev is not None else None,
+            "drop_off_users": prev - counts[i] if prev is not None else None,
+            "drop_off_rate": (1 - share(counts[i], prev)) if prev else None,
+            "conversion_from_start": share(counts[i], counts[0]),
+        })
+    return out
+
+
+def funnel_analysis(
+    frame: pd.DataFrame,
+    device: str | None = None,
+    sex: str | None = None,
+    by: str | None = None,
+) -> dict[str, Any]:
+    """The funnel of the visitors in ``frame`` (from :func:`funnel_frame`).
+
+    Args:
+        device: keep visitors on this device (case-insensitive: "mobile" = "Mobile").
+        sex: keep visitors of this sex.
+        by: also split by ``device``, ``sex``, ``week`` (weeks starting Monday) or ``month``.
+
+    Raises:
+        InvalidArgument: an unknown device, sex or ``by`` (naming the accepted values).
+    """
+    if by is not None and str(by).lower() not in FUNNEL_BY:
+        raise InvalidArgument("by", by, FUNNEL_BY)
+    by = str(by).lower() if by is not None else None
+    keep_d, device_name = _match(frame["device"], "device", device)
+    keep_s, sex_name = _match(frame["sex"], "sex", sex)
+    df = frame[keep_d & keep_s]
+    counts = _counts(df["mask"].to_numpy())
+    steps = _steps(counts)
+    overall = share(counts[-1], counts[0])
+    out: dict[str, Any] = {
+        "available": True,
+        "filters": {"device": device_name, "sex": sex_name},
+        "by": by,
+        "visitors": int(len(df)),
+        "steps": steps,
+        "overall_conversion": overall,
+        "groups": [],
+    }
+    labels = [STEP_LABELS[s] for s in FUNNEL_STEPS]
+    charts = [chart("funnel", "Visitors at each step", labels, counts, "step", "visitors")]
+    if by is not None:
+        groups = _groups(df, by)
+        out["groups"] = groups
+        xs = [g["group"] for g in groups]
+        kind = "line" if by in ("week", "month") else "bar"
+        charts.append(chart(kind, f"Overall conversion by {by}", xs,
+                            [g["overall_conversion"] for g in groups], by, "conversion"))
+        charts.append(chart(kind, f"Visitors at each step by {by}", xs,
+                            {labels[i]: [g["users"][i] for g in groups]
+                             for i in range(len(FUNNEL_STEPS))}, by, "visitors"))
+    out["charts"] = charts
+    out["summary"] = _summary(steps, overall, device_name, sex_name, out["groups"], by)
+    return out
+
+
+def _groups(df: pd.DataFrame, by: str) -> list[dict[str, Any]]:
+    if by in ("device", "sex"):
+        key = df[by].astype(object).where(df[by].notna(), "unknown")
+        order = sorted(key.unique().tolist())
+    else:
+        dates = pd.to_datetime(df["visit_date"])
+        if dates.isna().all():
+            raise InvalidArgument("by", by, ["device", "sex"], "the funnel has no visit dates")
+        freq = "W-SUN" if by == "week" else "M"
+        periods = dates.dt.to_period(freq)
+        fmt = "%Y-%m-%d" if by == "week" else "%Y-%m"
+        key = periods.dt.start_time.dt.strftime(fmt).where(dates.notna(), "unknown")
+        order = sorted(key.unique().tolist())
+    masks = df["mask"].to_numpy()
+    out = []
+    for g in order:
+        sel = (key == g).to_numpy()
+        c = _counts(masks[sel])
+        out.append({
+            "group": g,
+            "users": c,
+            "conversion_from_previous": [share(c[i], c[i - 1]) if i else None
+                                         for i in range(len(c))],
+            "overall_conversion": share(c[-1], c[0]),
+        })
+    return out
+
+
+def _summary(steps: list[dict[str, Any]], overall: float | None, device: str | None,
+             sex: str | None, groups: list[dict[str, Any]], by: str | None) -> str:
+    who = " ".join(x for x in (sex, device) if x)
+    who = f" ({who} visitors)" if who else ""
+    if not steps[0]["users"]:
+        return f"No visitors{who} in the funnel."
+    s = steps
+    conv = [fmt_pct(x["conversion_from_previous"]) for x in s]
+    text = (f"Of {fmt_num(s[0]['users'])} visitors{who} on the home page, "
+            f"{fmt_num(s[1]['users'])} searched ({conv[1]}), "
+            f"{fmt_num(s[2]['users'])} reached payment ({conv[2]}) "
+            f"and {fmt_num(s[3]['users'])} confirmed ({conv[3]}): {fmt_pct(overall)} overall")
+    worst = max((x for x in s[1:] if x["drop_off_rate"] is not None),
+                key=lambda x: x["drop_off_rate"], default=None)
+    if worst is not None:
+        i = FUNNEL_STEPS.index(worst["step"])
+        text += (f"; the biggest drop is {FUNNEL_STEPS[i - 1]} -> {worst['step']} "
+                 f"({fmt_pct(worst['drop_off_rate'])} lost)")
+    if groups and by in ("device", "sex"):
+        best = max(groups, key=lambda g: g["overall_conversion"] or 0)
+        low = min(groups, key=lambda g: g["overall_conversion"] or 0)
+        text += (f"; by {by}: {best['group']} converts best ({fmt_pct(best['overall_conversion'])}"
+                 f"), {low['group']} worst ({fmt_pct(low['overall_conversion'])})")
+    elif groups:
+        best = max(groups, key=lambda g: g["overall_conversion"] or 0)
+        text += (f"; {len(groups)} {by}s, best {best['group']} "
+                 f"({fmt_pct(best['overall_conversion'])})")
+    return text + "."

@@ -1,0 +1,221 @@
+"""The precomputed analytics: per-shopper and per-product tables, favourites, partners, results.
+
+:func:`shopper_table` joins everything known about each shopper (statistics, churn, RFM,
+lifetime value, spending segment, rankings) into one frame; :class:`Precomputed` holds it with
+the other pieces and writes / reads them in a store folder: Parquet for tables, ``.npz``
+(no pickle) for arrays, JSON for the small results.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cartwise.analytics import churn as churn_mod
+from cartwise.analytics import ltv as ltv_mod
+from cartwise.analytics import stats as stats_mod
+from cartwise.analytics.affinity import Partners
+from cartwise.analytics.clock import SNAPSHOT, Timeline
+from cartwise.analytics.index import TableIndex
+from cartwise.analytics.params import AnalyticsParams
+from cartwise.analytics.results import CURRENCY, ITEMS, jsonable
+from cartwise.analytics.segments import Clusters, kmeans_clusters, rfm_table
+from cartwise.analytics.stats import spending_bounds, spending_segment, top_categories, user_stats
+from cartwise.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+#: Favourite departments and aisles kept per shopper.
+TOP_CATEGORIES = 3
+
+USERS_FILE = "users.parquet"
+PRODUCTS_FILE = "products.parquet"
+FAVOURITES_FILE = "favourites.npz"
+PARTNERS_FILE = "partners.npz"
+RESULTS_FILE = "results.json"
+CONTEXT_FILE = "context.json"
+
+
+def shopper_table(index: TableIndex, timeline: Timeline, ordered_at: pd.Series,
+                  params: AnalyticsParams) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Every shopper's statistics, churn, RFM, lifetime value and rankings, plus population facts.
+
+    Returns:
+        ``(users, context)``: ``users`` has one row per user (sorted by ``user_id``) with the
+        columns of :func:`~cartwise.analytics.stats.user_stats` plus ``expected_gap``,
+        ``away_ratio``, ``churn_score`` (0..1), ``churn_level`` (code into
+        :data:`~cartwise.analytics.churn.LEVELS`, -1 unknown), ``r``/``f``/``m``/``fm`` (1..5),
+        ``segment`` (code into :data:`~cartwise.analytics.segments.SEGMENTS`), ``spending``
+        (code into :data:`~cartwise.analytics.stats.SPENDING_SEGMENTS`), the lifetime-value
+        columns of :func:`~cartwise.analytics.ltv.ltv_table`, ``value_tier``, ``value_rank`` (0 =
+        most valuable), ``risk_rank`` (0 = most at risk among the at-risk candidates, -1 if not
+        a candidate) and ``last_order_at`` (NaT without timestamps). ``context`` is JSON-able.
+    """
+    stats = user_stats(index, timeline)
+    pop_gap = churn_mod.population_gap(stats["gap_median"].to_numpy())
+    ch = churn_mod.churn_table(stats, pop_gap, params.churn_prior_gaps, params.churn_mid_ratio,
+                               params.churn_medium, params.churn_high)
+    rfm = rfm_table(stats["user_id"].to_numpy(), stats["recency_days"].to_numpy(),
+                    stats["n_orders"].to_numpy(), stats["monetary"].to_numpy())
+    active = stats["n_baskets"].to_numpy() > 0
+    monetary = stats["monetary"].to_numpy()
+    bounds = spending_bounds(monetary, active)
+    tau = ltv_mod.expected_lifetime(stats["span_days"].to_numpy(), ch["expected_gap"].to_numpy(),
+                                    ch["churn_level"].to_numpy() == 2)
+    n_orders = stats["n_orders"].to_numpy()
+    repeat_share = float((n_orders >= 2).mean()) if len(n_orders) else 1.0
+    lt = ltv_mod.ltv_table(monetary, stats["n_baskets"].to_numpy(), ch["expected_gap"].to_numpy(),
+                           ch["churn_score"].to_numpy(), tau, params.ltv_horizon_days,
+                           one_order=n_orders < 2, repeat_share=repeat_share)
+    n = len(stats)
+    value_order = np.lexsort((np.arange(n), -lt["ltv"].to_numpy()))
+    value_rank = np.empty(n, dtype=np.int32)
+    value_rank[value_order] = np.arange(n, dtype=np.int32)
+    risk = churn_mod.at_risk_order(ch["churn_score"].to_numpy(), ch["away_ratio"].to_numpy(),
+                                   monetary, params.churn_value_quantile,
+                                   params.churn_lost_ratio)
+    risk_rank = np.full(n, -1, dtype=np.int32)
+    risk_rank[risk] = np.arange(len(risk), dtype=np.int32)
+    last = timeline.user_last
+    last_at = pd.Series(pd.NaT, index=range(n), dtype="datetime64[s]")
+    if timeline.has_calendar:
+        has = last >= 0
+        last_at[has] = ordered_at.to_numpy()[last[has]]
+    users = pd.concat(
+        [stats, ch, rfm[["r", "f", "m", "fm", "segment"]], lt.drop(columns=["historical"])],
+        axis=1,
+    )
+    users["spending"] = spending_segment(monetary, bounds)
+    users["value_tier"] = ltv_mod.value_tier(lt["ltv"].to_numpy())
+    users["value_rank"] = value_rank
+    users["risk_rank"] = risk_rank
+    users["last_order_at"] = last_at.to_numpy()
+    value_floor = float(np.quantile(monetary, params.churn_value_quantile)) if n else None
+    context = {
+        "time_kind": timeline.kind,
+        "time_note": timeline.note,
+        "now": timeline.now.isoformat() if timeline.now is not None else None,
+        "has_prices": index.has_prices,
+        "value_unit": CURRENCY if index.has_prices else ITEMS,
+        "pop_gap": pop_gap,
+        "spending_bounds": bounds,
+        "tau_days": tau,
+        "repeat_share": repeat_share,
+        "horizon_days": params.ltv_horizon_days,
+        "risk_value_floor": value_floor,
+        "risk_candidates": int(len(risk)),
+        "n_users": n,
+        "n_active_users": int(active.sum()),
+        "n_products": index.n_products,
+        "n_orders": index.n_orders,
+        "n_lines": index.n_lines,
+        "churn_levels": churn_mod.level_counts(ch["churn_level"].to_numpy()),
+    }
+    return users, jsonable(context)
+
+
+def churn_reason_for(row: dict[str, Any], context: dict[str, Any]) -> str:
+    """The churn reason sentence of one shopper's row (see :mod:`cartwise.analytics.churn`)."""
+    pop = context["pop_gap"] if context["pop_gap"] is not None else float("nan")
+    return churn_mod.churn_reason(float(row["recency_days"]), float(row["expected_gap"]),
+                                  float(row["gap_median"]), int(row["n_gaps"]), pop,
+                                  context["time_kind"] == SNAPSHOT)
+
+
+def clusters_for(users: pd.DataFrame, params: AnalyticsParams) -> Clusters:
+    """K-means clusters of the shoppers of ``users`` on their RFM values."""
+    return kmeans_clusters(users["recency_days"].to_numpy(), users["n_orders"].to_numpy(),
+                           users["monetary"].to_numpy(), params.kmeans_min_k,
+                           params.kmeans_max_k, params.kmeans_sample, params.seed)
+
+
+def favourites_for(index: TableIndex, products: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each shopper's top departments and aisles by lines bought.
+
+    Returns:
+        ``dept``, ``dept_n``, ``aisle``, ``aisle_n``: ``(n_users, TOP_CATEGORIES)`` int32 arrays
+        of department / aisle ids (-1 = none) and line counts.
+    """
+    out = {}
+    aisle = products["aisle_id"].to_numpy(dtype=np.int64)
+    dept = products["department_id"].to_numpy(dtype=np.int64)
+    # one pass over the lines: count (aisle, department) combinations, then fold them
+    combo, pairs = pd.factorize(pd.MultiIndex.from_arrays([aisle, dept]), sort=True)
+    n_combo = len(pairs)
+    dense = index.n_users * n_combo <= stats_mod.DENSE_CELLS
+    counts = (stats_mod.category_counts(index.line_user, combo[index.line_product],
+                                        index.n_users, n_combo) if dense else None)
+    for name, level in (("dept", 1), ("aisle", 0)):
+        codes, uniq = pd.factorize(pairs.get_level_values(level), sort=True)
+        if counts is not None:
+            # sum the columns of the combinations that share this level's code
+            order = np.argsort(codes, kind="stable")
+            starts = np.flatnonzero(np.r_[True, np.diff(codes[order]) != 0])
+            folded = np.add.reduceat(counts[:, order], starts, axis=1)
+            c, n = stats_mod.top_k_rows(folded, TOP_CATEGORIES)
+        else:
+            c, n = top_categories(index.line_user, codes[combo[index.line_product]],
+                                  index.n_users, TOP_CATEGORIES)
+        mapped = np.where(c >= 0, np.asarray(uniq)[np.maximum(c, 0)], -1).astype(np.int32)
+        out[name], out[f"{name}_n"] = mapped, n
+    return out
+
+
+@dataclass
+class Precomputed:
+    """Everything the analytics service serves without touching orders or lines.
+
+    Attributes:
+        params: the parameters it was computed with.
+        context: population facts (JSON-able; see :func:`shopper_table`), plus ``kmeans``.
+        users: the shopper table (:func:`shopper_table`, with ``cluster``).
+        products: per-product statistics (:func:`~cartwise.analytics.stats.product_stats`),
+            in catalogue order.
+        favourites: :func:`favourites_for` arrays.
+        partners: each product's best bought-together partners.
+        results: finished results of the aggregate calls, by call key.
+    """
+
+    params: AnalyticsParams
+    context: dict[str, Any]
+    users: pd.DataFrame
+    products: pd.DataFrame
+    favourites: dict[str, np.ndarray]
+    partners: Partners | None
+    results: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, folder: Path) -> None:
+        """Write into ``folder`` (which must exist)."""
+        self.users.to_parquet(folder / USERS_FILE, index=False, compression="zstd")
+        self.products.to_parquet(folder / PRODUCTS_FILE, index=False, compression="zstd")
+        np.savez(folder / FAVOURITES_FILE, **self.favourites)
+        if self.partners is not None:
+            self.partners.save(folder / PARTNERS_FILE)
+        (folder / RESULTS_FILE).write_text(json.dumps(jsonable(self.results)), encoding="utf-8")
+        (folder / CONTEXT_FILE).write_text(
+            json.dumps(jsonable({"params": self.params.to_dict(), **self.context}), indent=1),
+            encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> Precomputed:
+        """Read what :meth:`save` wrote; :class:`StoreError` when a file is missing or broken."""
+        try:
+            ctx = json.loads((folder / CONTEXT_FILE).read_text(encoding="utf-8"))
+            params = AnalyticsParams.from_dict(ctx.pop("params", {}))
+            users = pd.read_parquet(folder / USERS_FILE)
+            products = pd.read_parquet(folder / PRODUCTS_FILE)
+            with np.load(folder / FAVOURITES_FILE, allow_pickle=False) as z:
+                fav = {k: z[k] for k in z.files}
+            results = json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError) as exc:
+            raise StoreError(f"the analytics stage in {folder} is incomplete or unreadable "
+                             f"({exc}): rebuild it with `cartwise build --force`") from exc
+        partners = (Partners.load(folder / PARTNERS_FILE)
+                    if (folder / PARTNERS_FILE).is_file() else None)
+        return cls(params, ctx, users, products, fav, partners, results)

@@ -1,0 +1,148 @@
+"""The "analytics" build stage: precomputed shopper analytics in the model store.
+
+Reads the store's data stage, computes everything :class:`~cartwise.analytics.service.Analytics`
+serves (:meth:`~cartwise.analytics.service.Analytics.precompute`) and publishes it atomically as
+the ``analytics`` stage. The stage's input hash is the data stage's input hash plus the analytics
+parameters and :data:`FORMAT_VERSION`: it is rebuilt only when one of them changes.
+
+Files: ``users.parquet`` (one row per shopper), ``products.parquet`` (one row per product),
+``favourites.npz`` and ``partners.npz`` (arrays, no pickle), ``results.json`` (the aggregate
+results), ``context.json`` (parameters and population facts), ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from cartwise.analytics.params import AnalyticsParams
+from cartwise.analytics.precomputed import Precomputed
+from cartwise.data.stage import STAGE as DATA_STAGE
+from cartwise.data.stage import read_data
+from cartwise.errors import StoreError
+from cartwise.store import StageResult, Store
+
+if TYPE_CHECKING:
+    from cartwise.analytics.service import Analytics
+    from cartwise.config import Settings
+
+log = logging.getLogger(__name__)
+
+STAGE = "analytics"
+#: Bump when a file's layout or a column's meaning changes; older stages must be rebuilt.
+FORMAT_VERSION = 1
+#: The data tables :func:`open_analytics` reads (the rest is precomputed).
+SERVE_TABLES = ("products", "funnel_users", "funnel_events")
+
+
+def input_hash(data_hash: str, params: AnalyticsParams) -> str:
+    """Hash of everything that decides the stage's output."""
+    blob = json.dumps({"data": data_hash, "params": params.to_dict(), "format": FORMAT_VERSION},
+                      sort_keys=True)
+    return hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()
+
+
+def _data_hash(store: Store) -> str:
+    manifest = store.manifest(DATA_STAGE)
+    if manifest is None:
+        raise StoreError(f"the store {store.root} has no data stage: run `cartwise build` first")
+    return str(manifest.get("input_hash"))
+
+
+def build_analytics_stage(
+    store: Store,
+    settings: Settings | None = None,
+    force: bool = False,
+    params: AnalyticsParams | None = None,
+) -> StageResult:
+    """Compute and publish the analytics stage, unless it is up to date.
+
+    Args:
+        store: the model store; the caller must hold ``store.lock()``.
+        settings: source of the ``analytics_*`` parameters (default: the parameter defaults).
+        force: rebuild even when up to date.
+        params: explicit parameters (win over ``settings``).
+
+    Raises:
+        StoreError: the store has no (readable) data stage.
+    """
+    start = time.perf_counter()
+    if params is None:
+        params = AnalyticsParams.from_settings(settings) if settings is not None \
+            else AnalyticsParams()
+    digest = input_hash(_data_hash(store), params)
+    current = store.manifest(STAGE)
+    if (not force and current is not None and current.get("input_hash") == digest
+            and current.get("format_version") == FORMAT_VERSION):
+        log.info("analytics stage is up to date (input hash %s)", digest)
+        return StageResult(STAGE, False, current, time.perf_counter() - start,
+                           dict(current.get("summary", {})), list(current.get("details", [])))
+
+    from cartwise.analytics.service import Analytics
+
+    t0 = time.perf_counter()
+    data = read_data(store)
+    read_s = time.perf_counter() - t0
+    analytics = Analytics(data, params=params)
+    pre = analytics.precompute()
+    timings = {"read_data": round(read_s, 2),
+               **{k: round(v, 2) for k, v in analytics.timings.items()}}
+    summary, details = _summary(pre)
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "input_hash": digest,
+        "data_hash": _data_hash(store),
+        "params": params.to_dict(),
+        "summary": summary,
+        "details": details,
+        "has_prices": bool(pre.context["has_prices"]),
+        "time_kind": pre.context["time_kind"],
+        "timings": timings,
+    }
+    with store.write_stage(STAGE, manifest) as tmp:
+        pre.save(tmp)
+    return StageResult(STAGE, True, store.manifest(STAGE) or manifest,
+                       time.perf_counter() - start, summary, details, timings)
+
+
+def _summary(pre: Precomputed) -> tuple[dict[str, int], list[str]]:
+    """Counts for the build report, and lines explaining them."""
+    ctx = pre.context
+    partners = pre.partners
+    links = int(len(partners.partner)) if partners is not None else 0
+    k = int((ctx.get("kmeans") or {}).get("k", 0))
+    summary = {"shoppers": int(ctx["n_users"]), "products": int(ctx["n_products"]),
+               "bought-together links": links, "K-means clusters": k}
+    details = [
+        f"bought together: {links:,} partner links; pairs need >= "
+        f"{partners.min_count if partners is not None else '-'} shared baskets",
+        f"K-means on RFM: k = {k}" if k else
+        f"K-means on RFM: no clusters ({(ctx.get('kmeans') or {}).get('reason')})",
+        f"time: {ctx['time_note']}",
+    ]
+    if not ctx["has_prices"]:
+        details.append("no prices in this data: values are counted in items bought")
+    return summary, details
+
+
+def open_analytics(store: Store) -> Analytics:
+    """Load the store's analytics stage into an :class:`Analytics` serving from it.
+
+    Reads only the catalogue and funnel tables of the data stage (not orders or lines).
+
+    Raises:
+        StoreError: no analytics stage, another format version, or built from older data than
+            the store's current data stage.
+    """
+    from cartwise.analytics.service import Analytics
+
+    folder, manifest = store.open_stage(STAGE, FORMAT_VERSION)
+    if manifest.get("data_hash") != _data_hash(store):
+        raise StoreError(f"the analytics stage in {store.root} was built from other data than "
+                         "its data stage: rebuild it with `cartwise build`")
+    pre = Precomputed.load(folder)
+    data = read_data(store, tables=SERVE_TABLES)
+    return Analytics(data, pre, tables_loaded=False)
