@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="existing Instacart-layout folder")
     parser.add_argument("--calls", type=int, default=2000, help="timed calls per operation")
     parser.add_argument("--eval-users", type=int, default=20_000)
-    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the built store")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="cw-bench-recsys-"))
@@ -104,16 +104,21 @@ def main() -> None:
     als_params = recsys_config(settings).params["als"]
     ours = ALSRecommender(type(ALSRecommender().params)(**als_params))
     t0 = time.perf_counter()
-    ours.fit(x)
-    ours_s = time.perf_counter() - t0
+    c = confidence(x, ours.params.spend_weight, ours.params.quantity_weight)
+    confidence_s = time.perf_counter() - t0
     from threadpoolctl import threadpool_limits
 
-    c = confidence(x, ours.params.spend_weight, ours.params.quantity_weight)
-    with threadpool_limits(1, "blas"):
-        direct = ours.make_model()
+    ours_runs, direct_runs = [], []
+    for _ in range(2):  # alternate, keep the best of each: the machine may be shared
         t0 = time.perf_counter()
-        direct.fit(c, show_progress=False)
-        direct_s = time.perf_counter() - t0
+        ours.fit(x)
+        ours_runs.append(time.perf_counter() - t0 - confidence_s)
+        with threadpool_limits(1, "blas"):
+            direct = ours.make_model()
+            t0 = time.perf_counter()
+            direct.fit(c, show_progress=False)
+            direct_runs.append(time.perf_counter() - t0)
+    ours_s, direct_s = min(ours_runs), min(direct_runs)
     iters = ours.params.iterations
     ratio = (ours_s / iters) / (direct_s / iters)
 
@@ -124,8 +129,9 @@ def main() -> None:
         *[(f"  fit {m}", f"{timings[m]:.1f}") for m in ("als", "item_cf", "popularity",
                                                         "repeat")],
         ("all models trained (sum of fits)", f"{train_s:.1f}"),
-        ("ALS s/iteration, Cartwise (incl. confidence matrix)", f"{ours_s / iters:.3f}"),
-        ("ALS s/iteration, implicit directly", f"{direct_s / iters:.3f}"),
+        ("ALS confidence matrix (once per fit)", f"{confidence_s:.2f}"),
+        ("ALS s/iteration, Cartwise (fit minus confidence, best of 2)", f"{ours_s / iters:.3f}"),
+        ("ALS s/iteration, implicit directly (best of 2)", f"{direct_s / iters:.3f}"),
         ("ALS ratio (Cartwise / implicit)", f"{ratio:.3f}"),
     ]
 

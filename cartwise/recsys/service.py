@@ -239,7 +239,7 @@ class Recommenders:
                  exclude_purchased: bool) -> np.ndarray | None:
         mask = np.ones(self.x.n_items, bool)
         if dept is not None:
-            mask &= self._departments == dept
+            mask &= self.x.item_department == self.x.departments.index(dept)
         price = self.x.item_price
         if lo is not None:
             mask &= np.isfinite(price) & (price >= lo)
