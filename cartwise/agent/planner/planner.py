@@ -1,0 +1,277 @@
+"""The offline planner: reads the conversation, recognises the intent of a message, fills the
+tool's arguments and later composes the reply from the tool results alone.
+
+Intent = semantic similarity (the message against many example phrasings per intent, embedded
+once per planner, product words masked on both sides) + keyword evidence (typo-tolerant cue
+phrases, :mod:`.cues`) + slot evidence (a user id favours the user tools, a product id the
+product tools, ...). A message that only changes arguments ("make it 10", "only under $3", "and
+for user 15?", "the same with ALS") continues the previous call (:mod:`.followup`). References
+("the second one", "it", "them") are resolved against the last tool results
+(:mod:`.references`, :mod:`.arguments`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from cartwise.agent.planner import compose as replies
+from cartwise.agent.planner import cues
+from cartwise.agent.planner import slots as slot_mod
+from cartwise.agent.planner.arguments import ArgumentFiller
+from cartwise.agent.planner.catalog import KEEP_WORDS, CatalogMatcher
+from cartwise.agent.planner.encoder import SentenceEncoder, SentenceTransformerEncoder
+from cartwise.agent.planner.followup import FollowUp, decide, resolve_loose_number
+from cartwise.agent.planner.intents import EXAMPLES
+from cartwise.agent.planner.phrases import FILLER, PRODUCT_CUE_WORDS
+from cartwise.agent.planner.references import read_context
+from cartwise.agent.planner.slots import extract
+from cartwise.agent.planner.text import NUMBER_WORDS, SLANG, Corrector, clean
+from cartwise.agent.planner.types import (
+    CHAT_INTENTS,
+    INTENTS,
+    CatalogVocabulary,
+    Plan,
+    PlannedCall,
+    Turn,
+)
+
+log = logging.getLogger(__name__)
+
+
+class Planner:
+    """Plans tool calls for a shopping / analytics conversation, offline.
+
+    Args:
+        vocabulary: the shop's departments, aisles and (optionally) product names.
+        encoder: the sentence encoder; None = :class:`SentenceTransformerEncoder` over the
+            packaged all-MiniLM-L6-v2 (``model_path`` to use another local model), loaded on
+            first use.
+        model_path: local sentence-transformers model folder for the default encoder.
+        examples: intent -> example phrasings (default :data:`~.intents.EXAMPLES`).
+        cache_dir: where the example embeddings are cached (``.npz``, keyed by the encoder's
+            ``model_id`` and the examples as embedded); None = computed in memory once per
+            planner (about 6 s with MiniLM on two cores, once per process).
+        min_similarity: below this best similarity (0..1), with no cue and no slot, a message
+            is "not understood" (answered with what the assistant can do).
+        chat_similarity: a greeting, help or thanks recognised by similarity alone (no cue
+            word) needs at least this similarity, else it is "not understood".
+        follow_ups: whether argument-only messages continue the previous call.
+
+    Thread-safe after construction; :meth:`warm_up` embeds the examples ahead of the first
+    message.
+    """
+
+    def __init__(self, vocabulary: CatalogVocabulary, encoder: SentenceEncoder | None = None,
+                 *, model_path: str | None = None,
+                 examples: Mapping[str, Sequence[str]] | None = None,
+                 cache_dir: Path | None = None, min_similarity: float = 0.3,
+                 chat_similarity: float = 0.55, follow_ups: bool = True) -> None:
+        self.vocabulary = vocabulary
+        self.encoder: SentenceEncoder = encoder or SentenceTransformerEncoder(model_path)
+        self.examples = {k: tuple(v) for k, v in (examples or EXAMPLES).items()}
+        unknown = set(self.examples) - set(INTENTS)
+        if unknown:
+            raise ValueError(f"examples for unknown intents: {sorted(unknown)}")
+        self.cache_dir = cache_dir
+        self.min_similarity = min_similarity
+        self.chat_similarity = chat_similarity
+        self.follow_ups = follow_ups
+        self.catalog = CatalogMatcher(vocabulary)
+        self.corrector = Corrector(self._known_words(),
+                                   protected=self.catalog.vocabulary_words())
+        self._keep = frozenset(cues.known_words() | slot_mod.known_words() | FILLER
+                               | PRODUCT_CUE_WORDS | set(NUMBER_WORDS) | KEEP_WORDS)
+        self.arguments = ArgumentFiller(self.catalog, self._keep)
+        self._intents = [i for i in INTENTS if self.examples.get(i)]
+        self._labels = np.array([self._intents.index(i) for i in self._intents
+                                 for _ in self.examples[i]], dtype=np.int64)
+        self._matrix: np.ndarray | None = None
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._user_cache: dict[str, list[int]] = {}
+
+    # ------------------------------------------------------------------------ set-up
+
+    def _known_words(self) -> Iterable[str]:
+        words: list[str] = []
+        for phrases in self.examples.values():
+            for p in phrases:
+                words += re.findall(r"[a-z]+", p.lower())
+        words += cues.known_words() | slot_mod.known_words()
+        words += list(NUMBER_WORDS) + [w for v in SLANG.values() for w in v.split()]
+        words += list(self.catalog.category_words())
+        return words
+
+    def warm_up(self) -> None:
+        """Embed the intent examples (and load the model) now rather than on the first
+        message."""
+        self._example_matrix()
+
+    def _example_texts(self) -> list[str]:
+        """The examples as the encoder sees them (cleaned, product words masked)."""
+        return [self._semantic_text(clean(e, self.corrector))
+                for i in self._intents for e in self.examples[i]]
+
+    def _cache_file(self, texts: Sequence[str]) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        key = "\n".join([str(getattr(self.encoder, "model_id", type(self.encoder).__name__)),
+                         *texts])
+        digest = hashlib.blake2b(key.encode(), digest_size=8).hexdigest()
+        return Path(self.cache_dir) / f"planner-intents-{digest}.npz"
+
+    def _example_matrix(self) -> np.ndarray:
+        if self._matrix is not None:
+            return self._matrix
+        with self._lock:
+            if self._matrix is not None:
+                return self._matrix
+            texts = self._example_texts()
+            path = self._cache_file(texts)
+            if path is not None and path.is_file():
+                with np.load(path, allow_pickle=False) as data:
+                    matrix = data["embeddings"]
+                if matrix.shape[0] == len(self._labels):
+                    self._matrix = matrix
+                    return matrix
+            t0 = time.perf_counter()
+            matrix = np.asarray(self.encoder.encode(texts), dtype=np.float32)
+            log.info("planner: embedded %d intent examples in %.1f s", len(texts),
+                     time.perf_counter() - t0)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+                np.savez(tmp, embeddings=matrix)
+                tmp.replace(path)
+            self._matrix = matrix
+            return matrix
+
+    def _embed(self, text: str) -> np.ndarray:
+        """The unit vector of ``text`` (the last 1024 are kept)."""
+        with self._cache_lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
+        vec = np.asarray(self.encoder.encode([text]), dtype=np.float32)[0]
+        with self._cache_lock:
+            self._cache[text] = vec
+            if len(self._cache) > 1024:
+                self._cache.popitem(last=False)
+        return vec
+
+    # ------------------------------------------------------------------------ scoring
+
+    def _semantic_text(self, text: str) -> str:
+        """What the encoder sees: cleaned text with catalogue words masked as "product" (the
+        intent does not depend on which product is named)."""
+        return self.catalog.mask(text, self._keep)
+
+    def semantic_scores(self, text: str) -> dict[str, float]:
+        """Per intent, the similarity (cosine, -1..1) of cleaned ``text`` with its closest
+        examples (both with product words masked): 0.7 x the best + 0.3 x the second best."""
+        matrix = self._example_matrix()
+        sims = matrix @ self._embed(self._semantic_text(text))
+        out: dict[str, float] = {}
+        for idx, intent in enumerate(self._intents):
+            s = np.sort(sims[self._labels == idx])
+            best = float(s[-1])
+            second = float(s[-2]) if len(s) > 1 else best
+            out[intent] = 0.7 * best + 0.3 * second
+        return out
+
+    # ------------------------------------------------------------------------ planning
+
+    def _names_product(self, text: str) -> bool:
+        return self.catalog.mentions_product(text, self._keep)
+
+    def _user_ids(self, message: str) -> list[int]:
+        """The user ids a (past) user message names, cached by message."""
+        hit = self._user_cache.get(message)
+        if hit is None:
+            hit = extract(clean(message, self.corrector)).user_ids
+            if len(self._user_cache) < 10_000:
+                self._user_cache[message] = hit
+        return hit
+
+    def plan(self, history: Sequence[Turn], message: str) -> Plan:
+        """What to do with ``message`` after ``history`` (oldest first): tool calls, or a direct
+        reply for greetings, help, thanks, requests it cannot serve and missing arguments."""
+        t0 = time.perf_counter()
+        ctx = read_context(history, self._user_ids)
+        text = clean(message, self.corrector)
+        s = extract(text, self.catalog, list_len=len(ctx.products),
+                    has_prices=self.vocabulary.has_prices)
+        mentions_product = self.catalog.mentions_product(s.rest, self._keep)
+        sem = self.semantic_scores(text)
+        resolve_loose_number(s, ctx)
+        kw = cues.keyword_evidence(s.cue_text)
+        sev = cues.slot_evidence(s, ctx, kw, mentions_product)
+        scores = {i: sem.get(i, -1.0) + kw.get(i, 0.0) + sev.get(i, 0.0) for i in INTENTS}
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        intent, best = ranked[0]
+        second = ranked[1][1]
+        confidence = float(min(1.0, max(0.0, 0.5 + (best - second))))
+        notes: list[str] = []
+
+        fu = (decide(intent, s, ctx, kw, self._names_product) if self.follow_ups
+              else FollowUp())
+        follow = fu.switch
+        if follow:
+            assert ctx.last_call is not None
+            notes.append(f"follow-up of {ctx.last_call.name}")
+            intent = ctx.last_call.name
+        top = {k: round(v, 3) for k, v in ranked[:4]}
+
+        has_slots = (s.user_id is not None or s.product_id is not None or s.has_price
+                     or s.k is not None or s.strategy is not None)
+        weak_tool = (intent not in CHAT_INTENTS and not follow and not kw and not has_slots
+                     and not mentions_product and sem.get(intent, 0.0) < self.min_similarity)
+        weak_chat = (intent in ("greeting", "goodbye", "help") and intent not in kw
+                     and sem.get(intent, 0.0) < self.chat_similarity)
+        if weak_tool or weak_chat:
+            plan = Plan("out_of_scope", confidence, reply=replies.out_of_scope_reply(True),
+                        scores=top, notes=("not understood",))
+            return self._done(plan, t0, message)
+        if intent in CHAT_INTENTS:
+            reply = {"greeting": replies.greeting_reply, "help": replies.help_reply,
+                     "goodbye": replies.goodbye_reply,
+                     "out_of_scope": replies.out_of_scope_reply}[intent]()
+            return self._done(Plan(intent, confidence, reply=reply, scores=top), t0, message)
+
+        base = dict(ctx.last_call.args) if fu.inherit and ctx.last_call is not None else {}
+        call, missing = self.arguments.build(intent, s, ctx, base, notes)
+        if call is None:
+            reply = replies.clarify_reply(missing or "query", intent)
+            plan = Plan(intent, confidence, reply=reply, follow_up=follow, scores=top,
+                        notes=tuple(notes + [f"missing {missing}"]))
+        else:
+            plan = Plan(call.name, confidence, calls=(call,), follow_up=fu.inherit,
+                        scores=top, notes=tuple(notes))
+        return self._done(plan, t0, message)
+
+    def _done(self, plan: Plan, t0: float, message: str) -> Plan:
+        log.debug("planned %r -> %s %s (%.1f ms; %s)", message[:80], plan.intent,
+                  [(c.name, c.args) for c in plan.calls], (time.perf_counter() - t0) * 1000,
+                  plan.scores)
+        return plan
+
+    # ------------------------------------------------------------------------ replies
+
+    def compose(self, history: Sequence[Turn], message: str, calls: Sequence[PlannedCall],
+                results: Sequence[object]) -> str:
+        """The reply to ``message`` built only from ``results`` (the JSON dicts the ``calls``
+        returned, same order). ``history`` is accepted for symmetry with :meth:`plan` and
+        unused: nothing but the results goes into the reply."""
+        return replies.compose(calls, results)

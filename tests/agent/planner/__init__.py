@@ -1,0 +1,1 @@
+"""Tests of the offline planner (cartwise.agent.planner)."""
