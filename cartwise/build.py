@@ -18,6 +18,7 @@ from cartwise.config import Settings
 from cartwise.data.load import resolve_source
 from cartwise.data.stage import build_data_stage
 from cartwise.recsys.stage import build_recsys_stage, recsys_config
+from cartwise.retrieval.stage import build_retrieval_stage
 from cartwise.store import StageResult, Store
 
 log = logging.getLogger(__name__)
@@ -78,4 +79,5 @@ def build_store(
         outcomes = [build_data_stage(store, source, force=force)]
         outcomes.append(build_recsys_stage(store, recsys_config(settings), force=force))
         outcomes.append(build_analytics_stage(store, settings, force=force))
+        outcomes.append(build_retrieval_stage(store, settings, force=force))
     return BuildOutcome(outcomes, time.perf_counter() - t0)

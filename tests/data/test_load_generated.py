@@ -55,4 +55,4 @@ def test_build_with_no_arguments_generates_the_demo(monkeypatch: pytest.MonkeyPa
     assert data.funnel_users is not None
     assert "recsys stage built" in result.output
     again = CliRunner().invoke(app, ["build"])
-    assert again.exit_code == 0 and again.output.count("up to date") == 3
+    assert again.exit_code == 0 and again.output.count("up to date") == 4

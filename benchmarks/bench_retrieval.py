@@ -1,0 +1,596 @@
+"""Retrieval benchmark: the product index over the real 49,688-product Instacart catalogue.
+
+Measures, for each backend (Qdrant Edge = the embedded default, qdrant-client's local mode, and a
+plain NumPy scan for reference):
+
+* index build: embedding time per product (all-MiniLM-L6-v2 on the CPU) and everything else;
+  for Edge through the real build stage (`build_retrieval_stage`: full, unchanged, incremental);
+* search latency p50/p99 including the query embedding: no filter, a department filter, a price
+  filter; similar products p50; name resolution p50;
+* quality: precision@5 on the labelled query set `benchmarks/queries_instacart.jsonl` (plain,
+  misspelled and descriptive queries, each labelled with the aisles or departments its answers
+  belong to).
+
+The catalogue has no prices: this benchmark (only) gives each product a seeded synthetic price
+(log-normal, median about 3.3) so that the price filter can be timed.
+
+    python benchmarks/bench_retrieval.py                       # all backends
+    python benchmarks/bench_retrieval.py --backends edge       # the embedded default only
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import peak_rss_mb, table, write_report  # noqa: E402
+
+from cartwise.config import get_settings  # noqa: E402
+from cartwise.data.instacart import _products  # noqa: E402
+from cartwise.data.load import resolve_source  # noqa: E402
+from cartwise.data.schema import LoadReport  # noqa: E402
+from cartwise.data.stage import build_data_stage  # noqa: E402
+from cartwise.errors import UnknownProduct  # noqa: E402
+from cartwise.retrieval.cache import EmbeddingCache, retrieval_cache_dir, text_key  # noqa: E402
+from cartwise.retrieval.embedder import SentenceTransformerEmbedder, make_embedder  # noqa: E402
+from cartwise.retrieval.qdrant_store import QdrantServerStore  # noqa: E402
+from cartwise.retrieval.search import ProductSearch  # noqa: E402
+from cartwise.retrieval.stage import (  # noqa: E402
+    CATALOG_FILE,
+    STAGE,
+    build_retrieval_stage,
+    open_product_search,
+)
+from cartwise.retrieval.text import grams_document, words_document  # noqa: E402
+from cartwise.retrieval.vectorstore import (  # noqa: E402
+    Hit,
+    HybridQuery,
+    IndexSpec,
+    PointBatch,
+    SearchFilter,
+)
+from cartwise.store import Store  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+CATALOG = HERE.parent.parent / "shared" / "data" / "instacart_catalog"
+QUERIES = HERE / "queries_instacart.jsonl"
+DEPARTMENT_FILTERS = ("dairy", "produce", "snacks", "frozen", "beverages", "pantry")
+PRICE_FILTER = (2.0, 8.0)
+
+log = logging.getLogger("bench_retrieval")
+
+
+# --- the NumPy reference backend -----------------------------------------------------------------
+
+
+class NumpyStore:
+    """A plain NumPy/SciPy scan with the same contract as the Qdrant backends (reference only).
+
+    Dense: one matrix product; sparse: CSR matrices with Qdrant's IDF formula; fusion: the same
+    weighted RRF as Qdrant; recommendation: best-score like Qdrant.
+    """
+
+    def __init__(self, catalog: pd.DataFrame, vectors: np.ndarray, spec: IndexSpec) -> None:
+        self._spec = spec
+        self.ids = catalog["product_id"].to_numpy(np.int64)
+        self.row = {int(i): r for r, i in enumerate(self.ids)}
+        self.dense = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.dept = catalog["department"].to_numpy(object)
+        self.price = catalog["price"].to_numpy(float)
+        names, aisles = catalog["name"].tolist(), catalog["aisle"].tolist()
+        depts, descs = catalog["department"].tolist(), catalog["description"].tolist()
+        self.words = self._csr([words_document(n, a, d, s)
+                                for n, a, d, s in zip(names, aisles, depts, descs, strict=True)])
+        self.grams = self._csr([grams_document(n) for n in names])
+
+    @staticmethod
+    def _csr(vectors: Sequence[Any]) -> tuple[sp.csr_matrix, dict[int, int], np.ndarray]:
+        vocab: dict[int, int] = {}
+        rows, cols, vals = [], [], []
+        for r, v in enumerate(vectors):
+            for i, x in zip(v.indices, v.values, strict=True):
+                rows.append(r)
+                cols.append(vocab.setdefault(i, len(vocab)))
+                vals.append(x)
+        m = sp.csr_matrix((vals, (rows, cols)), shape=(len(vectors), len(vocab)),
+                          dtype=np.float32)
+        df = np.bincount(cols, minlength=len(vocab)).astype(np.float64)
+        n = len(vectors)
+        idf = np.log((n - df + 0.5) / (df + 0.5) + 1.0)
+        return m.tocsc(), vocab, idf
+
+    @property
+    def spec(self) -> IndexSpec:
+        return self._spec
+
+    def _mask(self, flt: SearchFilter | None) -> np.ndarray | None:
+        if flt is None or flt.empty:
+            return None
+        m = np.ones(len(self.ids), bool)
+        if flt.departments:
+            m &= np.isin(self.dept, list(flt.departments))
+        if flt.min_price is not None:
+            m &= self.price >= flt.min_price
+        if flt.max_price is not None:
+            m &= self.price <= flt.max_price
+        for i in flt.exclude_ids:
+            if i in self.row:
+                m[self.row[i]] = False
+        return m
+
+    @staticmethod
+    def _top(scores: np.ndarray, mask: np.ndarray | None, k: int,
+             valid: np.ndarray | None = None) -> np.ndarray:
+        s = scores.astype(np.float64, copy=True)
+        if mask is not None:
+            s[~mask] = -np.inf
+        if valid is not None:
+            s[~valid] = -np.inf
+        k = min(k, int(np.isfinite(s).sum()))
+        if k <= 0:
+            return np.zeros(0, np.int64)
+        part = np.argpartition(-s, k - 1)[:k]
+        return part[np.argsort(-s[part], kind="stable")]
+
+    def _sparse_scores(self, which: tuple[sp.csc_matrix, dict[int, int], np.ndarray],
+                       v: Any) -> tuple[np.ndarray, np.ndarray]:
+        m, vocab, idf = which
+        cols = [vocab[i] for i in v.indices if i in vocab]
+        if not cols:
+            return np.zeros(m.shape[0]), np.zeros(m.shape[0], bool)
+        sub = m[:, cols]
+        scores = np.asarray(sub @ idf[cols]).ravel()
+        return scores, np.diff(sub.tocsr().indptr) > 0
+
+    def hybrid(self, query: HybridQuery, *, limit: int,
+               flt: SearchFilter | None = None) -> list[Hit]:
+        mask = self._mask(flt)
+        lists = [(self._top(self.dense @ query.dense, mask, query.candidates), query.weights[0])]
+        for which, vec, w in ((self.words, query.words, query.weights[1]),
+                              (self.grams, query.grams, query.weights[2])):
+            if len(vec) and w > 0:
+                scores, hit = self._sparse_scores(which, vec)
+                lists.append((self._top(scores, mask, query.candidates, hit), w))
+        fused: dict[int, float] = {}
+        for rows, w in lists:
+            for pos, r in enumerate(rows):
+                fused[int(r)] = fused.get(int(r), 0.0) + 1.0 / ((pos + 1.0) / w + query.rrf_k - 1)
+        best = sorted(fused.items(), key=lambda x: -x[1])[:limit]
+        return [Hit(int(self.ids[r]), s) for r, s in best]
+
+    def recommend(self, positive: Sequence[int], negative: Sequence[int] = (), *, limit: int,
+                  flt: SearchFilter | None = None) -> list[Hit]:
+        mask = self._mask(flt)
+        mask = np.ones(len(self.ids), bool) if mask is None else mask
+        for i in (*positive, *negative):
+            mask[self.row[int(i)]] = False
+        pos = (self.dense @ self.dense[[self.row[int(i)] for i in positive]].T).max(axis=1)
+        score = pos
+        if negative:
+            neg = (self.dense @ self.dense[[self.row[int(i)] for i in negative]].T).max(axis=1)
+            score = np.where(pos > neg, pos, -(neg**2))
+        rows = self._top(score, mask, limit)
+        return [Hit(int(self.ids[r]), float(score[r])) for r in rows]
+
+    def payloads(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        return {}
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def upsert(self, batch: PointBatch) -> None:  # pragma: no cover - read-only reference
+        raise NotImplementedError
+
+    def set_payloads(self, payloads: Mapping[int, dict[str, Any]]) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def delete(self, ids: Sequence[int]) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+
+def write_catalog_data(folder: Path, seed: int, change: int = 0) -> pd.DataFrame:
+    """The real catalogue in the Instacart layout with seeded synthetic prices and one order.
+
+    ``change`` > 0 renames that many products, drops one and adds one (for the incremental
+    rebuild)."""
+    products = _products(CATALOG, LoadReport("instacart"))
+    rng = np.random.default_rng(seed)
+    products["price"] = np.round(rng.lognormal(1.2, 0.7, len(products)), 2)
+    if change:
+        pick = rng.choice(len(products), size=change + 1, replace=False)
+        for i in pick[:change]:
+            products.loc[i, "product_name"] = products.loc[i, "product_name"] + " Family Size"
+        products = products.drop(index=pick[change]).reset_index(drop=True)
+        extra = products.iloc[[0]].copy()
+        extra["product_id"] = int(products["product_id"].max()) + 1
+        extra["product_name"] = "Cartwise Benchmark Oat Crunch Granola"
+        products = pd.concat([products, extra], ignore_index=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    products[["product_id", "product_name", "aisle_id", "department_id", "price"]].to_csv(
+        folder / "products.csv", index=False)
+    shutil.copy(CATALOG / "aisles.csv", folder / "aisles.csv")
+    shutil.copy(CATALOG / "departments.csv", folder / "departments.csv")
+    (folder / "orders.csv").write_text(
+        "order_id,user_id,eval_set,order_number,order_dow,order_hour_of_day,"
+        "days_since_prior_order\n1,1,prior,1,0,10,\n", encoding="utf-8")
+    first = int(products["product_id"].iloc[0])
+    (folder / "order_products__prior.csv").write_text(
+        f"order_id,product_id,add_to_cart_order,reordered\n1,{first},1,0\n", encoding="utf-8")
+    return products
+
+
+# --- measurements --------------------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    return (time.perf_counter() - t0) * 1000, out
+
+
+def pct(ms: Sequence[float]) -> tuple[float, float]:
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99))
+
+
+def load_queries() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in QUERIES.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def relevant(hit: Any, q: Mapping[str, Any]) -> bool:
+    return hit.aisle in q.get("aisles", ()) or hit.department in q.get("departments", ())
+
+
+def precision_at_5(ps: ProductSearch, queries: Sequence[Mapping[str, Any]]
+                   ) -> tuple[dict[str, float], list[tuple[str, float, list[str]]]]:
+    per_kind: dict[str, list[float]] = {}
+    detail = []
+    for q in queries:
+        hits = ps.search(q["query"], k=5)
+        p = sum(relevant(h, q) for h in hits) / 5
+        per_kind.setdefault(q["kind"], []).append(p)
+        per_kind.setdefault("all", []).append(p)
+        detail.append((q["query"], p, [h.name for h in hits]))
+    return {k: float(np.mean(v)) for k, v in per_kind.items()}, detail
+
+
+def measure(ps: ProductSearch, queries: Sequence[Mapping[str, Any]], names: Sequence[str],
+            similar_ids: Sequence[int], passes: int) -> dict[str, Any]:
+    texts = [q["query"] for q in queries]
+    for t in texts[:5]:  # warm-up: first model call, first query
+        ps.search(t, k=5)
+    out: dict[str, Any] = {}
+    conds: dict[str, dict[str, Any]] = {
+        "none": {},
+        "dept": {},
+        "price": {"min_price": PRICE_FILTER[0], "max_price": PRICE_FILTER[1]},
+    }
+    for name, kw in conds.items():
+        ms = []
+        for _ in range(passes):
+            for i, t in enumerate(texts):
+                args = dict(kw)
+                if name == "dept":
+                    args["department"] = DEPARTMENT_FILTERS[i % len(DEPARTMENT_FILTERS)]
+                ms.append(timed(lambda t=t, args=args: ps.search(t, k=5, **args))[0])
+        out[f"search_{name}"] = pct(ms)
+    emb = [timed(lambda t=t: ps.embedder.encode_query(t))[0] for t in texts * passes]
+    out["embed_query"] = pct(emb)
+    sim = [timed(lambda i=i: ps.similar([i], k=5))[0] for i in similar_ids]
+    out["similar"] = pct(sim)
+    sim2 = [timed(lambda i=i, j=j: ps.similar([i], [j], k=5))[0]
+            for i, j in zip(similar_ids[::2], similar_ids[1::2], strict=False)]
+    out["similar_neg"] = pct(sim2)
+    res = []
+    for n in names:
+        def resolve(n: str = n) -> None:
+            with contextlib.suppress(UnknownProduct):
+                ps.resolve(n)
+        res.append(timed(resolve)[0])
+    out["resolve"] = pct(res)
+    return out
+
+
+def resolution_quality(ps: ProductSearch, catalog: pd.DataFrame, rng: np.random.Generator,
+                       n: int = 200) -> dict[str, float]:
+    """Share of sampled product names resolved to that product: as written (lower case), with
+    one character dropped (a typo), and share of nonsense strings reported as not found."""
+    rows = rng.choice(len(catalog), size=n, replace=False)
+    exact = typo = 0
+    for r in rows:
+        name, pid = str(catalog["name"].iat[r]), int(catalog["product_id"].iat[r])
+        try:
+            res = ps.resolve(name.lower())
+            ids = {res.product.id} | {a.id for a in res.alternatives if a.score >= res.confidence}
+            exact += pid in ids
+        except UnknownProduct:
+            pass
+        words = name.split()
+        longest = max(range(len(words)), key=lambda i: len(words[i]))
+        w = words[longest]
+        if len(w) >= 5:
+            j = len(w) // 2
+            words[longest] = w[:j] + w[j + 1:]
+        try:
+            res = ps.resolve(" ".join(words))
+            typo += res.product.id == pid or any(a.id == pid for a in res.alternatives[:2])
+        except UnknownProduct:
+            pass
+    nonsense = ["zqxv blorft", "qwerty uiop", "xylophone repair kit", "jet engine", "lorem ipsum"]
+    nf = 0
+    for s in nonsense:
+        try:
+            ps.resolve(s)
+        except UnknownProduct:
+            nf += 1
+    return {"names": exact / n, "typos": typo / n, "nonsense_not_found": nf / len(nonsense)}
+
+
+# --- main ----------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="edge,local,numpy",
+                        help="comma-separated: edge, local (qdrant-client local mode), numpy")
+    parser.add_argument("--passes", type=int, default=2, help="passes over the queries (latency)")
+    parser.add_argument("--local-passes", type=int, default=1, help="passes for local mode")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                        help="embedding worker threads (each runs torch on one thread)")
+    parser.add_argument("--work", type=Path, help="working folder (default: a temporary one)")
+    parser.add_argument("--show", action="store_true", help="print each query's top 5")
+    parser.add_argument("--reuse-cache", action="store_true",
+                        help="keep the embedding cache of --work (development: the full build "
+                        "then does not measure embedding)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    warnings.filterwarnings("ignore", message="Local mode is not recommended")
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    work = args.work or Path(tempfile.mkdtemp(prefix="cw-bench-retrieval-"))
+    load0 = os.getloadavg()
+
+    # --- the real build stage (embedded backend): full, unchanged, incremental ----------------
+    data_dir = work / "data"
+    write_catalog_data(data_dir, args.seed)
+    settings = get_settings(home=work / "home", data_dir=data_dir, vector_store="embedded",
+                            embedding_threads=args.threads)
+    store = Store(settings.store_path)
+    embedder = make_embedder(settings)
+    assert isinstance(embedder, SentenceTransformerEmbedder)
+    embedder.warm_up()  # load the model, export the query encoder (once per model): not timed
+    if not args.reuse_cache:
+        for f in retrieval_cache_dir(store.root).glob("embeddings-*.npz"):
+            f.unlink()
+    with store.lock():
+        build_data_stage(store, resolve_source(data_dir), force=True)
+        t0 = time.perf_counter()
+        full = build_retrieval_stage(store, settings, force=True, embedder=embedder)
+        full_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        build_retrieval_stage(store, settings, embedder=embedder)
+        again_s = time.perf_counter() - t0
+    n = full.manifest["counts"]["products"]
+    embed_s = full.manifest["seconds"]["embedding"]
+    precision = embedder.batch_precision
+
+    # CPU time of embedding, which does not depend on what else runs on the machine: on an idle
+    # machine the wall time is about CPU time / worker threads.
+    sample = [str(t) for t in np.random.default_rng(args.seed).choice(
+        pd.read_parquet(store.stage_dir(STAGE) / CATALOG_FILE)["text"].to_numpy(), 5000,
+        replace=False)]
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    embedder.encode(sample, batch_size=settings.embedding_batch_size)
+    cpu_ms = (time.process_time() - cpu0) / len(sample) * 1000
+    wall_ms = (time.perf_counter() - wall0) / len(sample) * 1000
+
+    write_catalog_data(data_dir, args.seed, change=2)
+    with store.lock():
+        build_data_stage(store, resolve_source(data_dir))
+        t0 = time.perf_counter()
+        inc = build_retrieval_stage(store, settings, embedder=embedder)
+        inc_s = time.perf_counter() - t0
+    build_rows = [
+        ("full build (cold embedding cache)", f"{n:,}", full.manifest["counts"]["embedded"],
+         f"{embed_s:.1f}", f"{embed_s / n * 1000:.2f}", f"{full_s - embed_s:.1f}",
+         f"{full.manifest['seconds']['index']:.1f}"),
+        ("embedding 5,000 sampled products again (CPU time / product: "
+         f"{cpu_ms:.2f} ms)", "5,000", "5,000", f"{wall_ms * 5:.1f}", f"{wall_ms:.2f}", "-", "-"),
+        ("rebuild, nothing changed", f"{n:,}", 0, "0.0", "-", f"{again_s:.1f}", "-"),
+        ("rebuild, 2 renamed + 1 removed + 1 added", f"{inc.manifest['counts']['products']:,}",
+         inc.manifest["counts"]["embedded"], f"{inc.manifest['seconds']['embedding']:.1f}", "-",
+         f"{inc_s - inc.manifest['seconds']['embedding']:.1f}",
+         f"{inc.manifest['seconds']['index']:.1f} ({inc.manifest.get('mode')})"),
+    ]
+
+    # --- search over each backend ---------------------------------------------------------------
+    queries = load_queries()
+    folder, manifest = store.open_stage(STAGE, 1)
+    catalog = pd.read_parquet(folder / CATALOG_FILE)
+    cache = EmbeddingCache(retrieval_cache_dir(store.root), embedder.model_id, embedder.dim)
+    vectors, found = cache.lookup([text_key(t) for t in catalog["text"].tolist()])
+    assert found.all(), "the embedding cache lacks vectors of the built catalogue"
+    spec = IndexSpec.from_dict(manifest["spec"])
+    rng = np.random.default_rng(args.seed)
+    similar_ids = [int(i) for i in rng.choice(catalog["product_id"].to_numpy(), 200,
+                                              replace=False)]
+    names = ([str(x).lower() for x in rng.choice(catalog["name"].to_numpy(), 100, replace=False)]
+             + [q["query"] for q in queries])
+    results: dict[str, dict[str, Any]] = {}
+    quality: dict[str, dict[str, float]] = {}
+    res_quality: dict[str, dict[str, float]] = {}
+    details: dict[str, list[tuple[str, float, list[str]]]] = {}
+    build_other: dict[str, float] = {}
+    for backend in backends:
+        log.info("backend %s", backend)
+        if backend == "edge":
+            ps = open_product_search(store, settings, embedder=embedder)
+            build_other["edge"] = full_s - embed_s
+            passes = args.passes
+        elif backend == "local":
+            from qdrant_client import QdrantClient
+
+            from cartwise.retrieval.index import write_points
+
+            client = QdrantClient(location=":memory:")
+            t0 = time.perf_counter()
+            qs = QdrantServerStore.create(client, "bench", spec)
+            write_points(qs, catalog, vectors)
+            qs.finish()
+            build_other["local"] = time.perf_counter() - t0
+            ps = ProductSearch(qs, embedder, catalog, threshold=settings.product_match_threshold,
+                               candidates=settings.search_candidates)
+            passes = args.local_passes
+        elif backend == "numpy":
+            t0 = time.perf_counter()
+            ns = NumpyStore(catalog, vectors, spec)
+            build_other["numpy"] = time.perf_counter() - t0
+            ps = ProductSearch(ns, embedder, catalog,  # type: ignore[arg-type]
+                               threshold=settings.product_match_threshold,
+                               candidates=settings.search_candidates)
+            passes = args.passes
+        else:
+            raise SystemExit(f"unknown backend {backend!r}")
+        quality[backend], details[backend] = precision_at_5(ps, queries)
+        res_quality[backend] = resolution_quality(ps, catalog, np.random.default_rng(args.seed),
+                                                  n=200 if backend != "local" else 50)
+        lim = None if backend != "local" else 20
+        results[backend] = measure(ps, queries[:lim] if lim else queries,
+                                   names[:lim] if lim else names,
+                                   similar_ids[:lim] if lim else similar_ids, passes)
+        ps.close()
+    load1 = os.getloadavg()
+
+    # --- report -----------------------------------------------------------------------------------
+    lat_rows = []
+    for b, r in results.items():
+        def f(key: str, r: dict[str, Any] = r) -> str:
+            return f"{r[key][0]:.1f} / {r[key][1]:.1f}"
+        lat_rows.append((b, f"{build_other[b]:.1f}", f("search_none"), f("search_dept"),
+                         f("search_price"), f("embed_query"), f("similar"), f("similar_neg"),
+                         f("resolve")))
+    q_rows = [(b, f"{q['all']:.3f}", f"{q.get('plain', 0):.3f}", f"{q.get('misspelled', 0):.3f}",
+               f"{q.get('descriptive', 0):.3f}", f"{res_quality[b]['names']:.2f}",
+               f"{res_quality[b]['typos']:.2f}", f"{res_quality[b]['nonsense_not_found']:.2f}")
+              for b, q in quality.items()]
+    edge = results.get("edge")
+    verdict = []
+    if edge:
+        verdict = [
+            f"- embedding <= 2 ms/product: {'met' if embed_s / n * 1000 <= 2 else 'MISSED'} "
+            f"({embed_s / n * 1000:.2f} ms wall, {precision} batches, {args.threads} worker "
+            f"threads; {cpu_ms:.2f} ms of CPU time per product, i.e. about "
+            f"{cpu_ms / args.threads:.2f} ms wall on {args.threads} idle cores)",
+            f"- everything besides embedding <= 15 s: "
+            f"{'met' if full_s - embed_s <= 15 else 'MISSED'} ({full_s - embed_s:.1f} s)",
+            *[f"- search p50 <= 10 ms / p99 <= 30 ms ({k}): "
+              f"{'met' if edge[k][0] <= 10 and edge[k][1] <= 30 else 'MISSED'} "
+              f"({edge[k][0]:.1f} / {edge[k][1]:.1f} ms)"
+              for k in ("search_none", "search_dept", "search_price")],
+            f"- similar p50 <= 5 ms: {'met' if edge['similar'][0] <= 5 else 'MISSED'} "
+            f"({edge['similar'][0]:.1f} ms)",
+            f"- precision@5 >= 0.8: {'met' if quality['edge']['all'] >= 0.8 else 'MISSED'} "
+            f"({quality['edge']['all']:.3f})",
+        ]
+    kinds = {k: sum(q["kind"] == k for q in queries) for k in ("plain", "misspelled",
+                                                                 "descriptive")}
+    choice = []
+    if {"edge", "local", "numpy"} <= set(results):
+        e, lo, nu = results["edge"], results["local"], results["numpy"]
+        choice = [
+            "## The embedded default",
+            "",
+            f"Qdrant Edge: search p50 {e['search_none'][0]:.1f} ms ({e['search_price'][0]:.1f} ms "
+            f"with a price filter) against {lo['search_none'][0]:.0f} ms "
+            f"({lo['search_price'][0]:.0f} ms) for qdrant-client's local mode and "
+            f"{nu['search_none'][0]:.1f} ms ({nu['search_price'][0]:.1f} ms) for a NumPy scan "
+            "doing the same hybrid query, at the same precision. Edge is the Qdrant engine "
+            "(HNSW, sparse IDF indexes, payload indexes, RRF, recommendations) in-process: it "
+            "meets the targets and keeps one query model for both backends, so it is the "
+            "embedded default; local mode is kept for testing the server backend's code.",
+            "",
+        ]
+    body = "\n".join([
+        f"Catalogue: `{CATALOG}` ({n:,} products; seeded synthetic prices for the price filter "
+        "only). Embedding model: "
+        f"{embedder.model_id}, {precision} batches, {args.threads} embedding worker threads, "
+        f"queries embedded in float32 on one thread with {embedder.query_runtime}.",
+        f"Load average (1/5/15 min) at start {load0[0]:.2f}/{load0[1]:.2f}/{load0[2]:.2f}, at "
+        f"end {load1[0]:.2f}/{load1[1]:.2f}/{load1[2]:.2f} on {os.cpu_count()} cores (the end "
+        "figures include this benchmark's own work)"
+        + ("; the machine was busy at the start: other processes were running" if load0[0] > 1.0
+           else "") + ".",
+        "",
+        "## Index build (embedded backend, through `build_retrieval_stage`)",
+        "",
+        table(["build", "products", "embedded", "embedding s", "ms/product",
+               "everything else s", "of which index s"], build_rows),
+        "",
+        "## Latency (ms, p50 / p99; search includes the query embedding)",
+        "",
+        f"Queries: the {len(queries)} labelled queries x {args.passes} passes "
+        f"(local mode: the first 20 x {args.local_passes}); dept filter rotates over "
+        f"{', '.join(DEPARTMENT_FILTERS)} (partial names); price filter {PRICE_FILTER[0]:g}.."
+        f"{PRICE_FILTER[1]:g}; similar: 200 random products (+ one negative example: 100); "
+        "resolve: 100 product names + the queries. Build = everything besides embedding "
+        "(edge: the whole stage).",
+        "",
+        table(["backend", "build s", "search", "search + dept", "search + price",
+               "query embedding", "similar", "similar +/-", "resolve"], lat_rows),
+        "",
+        "## Quality",
+        "",
+        f"precision@5 on `benchmarks/queries_instacart.jsonl` ({len(queries)} queries: "
+        f"{kinds['plain']} plain, {kinds['misspelled']} misspelled, {kinds['descriptive']} "
+        "descriptive; a result is relevant when its aisle is one of the query's `aisles` or its "
+        "department one of its `departments`, labels set from where such products sit in the "
+        "catalogue); name resolution on 200 sampled product names (local mode: 50), as written "
+        "and with one letter dropped from the longest word (right product first, or among the "
+        "top 3 for the typos), and 5 nonsense strings (share reported not found).",
+        "",
+        table(["backend", "P@5 all", "plain", "misspelled", "descriptive", "resolve names",
+               "resolve typos", "nonsense not found"], q_rows),
+        "",
+        *choice,
+        "## Targets (edge, the embedded default)",
+        "",
+        *verdict,
+        f"- peak RSS {peak_rss_mb():,.0f} MiB",
+    ])
+    if args.show:
+        for b, rows in details.items():
+            print(f"\n== {b}")
+            for qtext, p, top in rows:
+                print(f"{p:.1f}  {qtext!r}: {top}")
+    write_report("retrieval", "Retrieval benchmark", body)
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""The real Instacart catalogue (a seeded 600-product sample from ../shared/data) with the real
+MiniLM model, on both backends: exact names first, misspelt names resolved, filters honoured."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cartwise.errors import UnknownProduct
+from cartwise.retrieval.embedder import SentenceTransformerEmbedder
+from cartwise.retrieval.search import ProductSearch
+from cartwise.retrieval.stage import build_retrieval_stage, open_product_search
+from cartwise.store import Store
+from tests.factories import ORDERS
+from tests.retrieval.conftest import build_data
+
+
+def _write_sample(folder: Path, sample: pd.DataFrame, catalog_dir: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    sample[["product_id", "product_name", "aisle_id", "department_id", "price"]].to_csv(
+        folder / "products.csv", index=False)
+    for name in ("aisles.csv", "departments.csv"):
+        shutil.copy(catalog_dir / name, folder / name)
+    (folder / "orders.csv").write_text(ORDERS, encoding="utf-8")
+    first = int(sample["product_id"].iloc[0])
+    (folder / "order_products__prior.csv").write_text(
+        f"order_id,product_id,add_to_cart_order,reordered\n100,{first},1,0\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module", params=["embedded", "qdrant_server"])
+def real_search(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                real_sample: pd.DataFrame, shared_data: Path,
+                minilm: SentenceTransformerEmbedder) -> Iterator[ProductSearch]:
+    from qdrant_client import QdrantClient
+
+    from cartwise.config import get_settings
+
+    root = tmp_path_factory.mktemp(f"real-{request.param}")
+    folder = _write_sample(root / "data", real_sample, shared_data / "instacart_catalog")
+    settings = get_settings(home=root / "home", data_dir=folder, vector_store=request.param,
+                            qdrant_url="http://qdrant.invalid:6333")
+    client = QdrantClient(location=":memory:") if request.param == "qdrant_server" else None
+    store = Store(settings.store_path)
+    build_data(store, folder)
+    if request.param == "qdrant_server":  # reuse the embedded build's vectors: embed once
+        cache = tmp_path_factory.getbasetemp() / "real-sample-cache"
+        if cache.is_dir():
+            shutil.copytree(cache, store.root / ".cache", dirs_exist_ok=True)
+    with store.lock():
+        build_retrieval_stage(store, settings, embedder=minilm, client=client)
+    if request.param == "embedded":
+        shutil.copytree(store.root / ".cache", tmp_path_factory.getbasetemp()
+                        / "real-sample-cache", dirs_exist_ok=True)
+    ps = open_product_search(store, settings, embedder=minilm, client=client)
+    yield ps
+    ps.close()
+
+
+def test_exact_product_names_rank_first(real_search: ProductSearch,
+                                        real_sample: pd.DataFrame) -> None:
+    rng = np.random.default_rng(3)
+    for name in rng.choice(real_sample["product_name"].to_numpy(), 15, replace=False):
+        top = real_search.search(str(name).lower(), k=3)
+        assert top[0].name.lower() == str(name).lower(), (name, [h.name for h in top])
+
+
+def test_misspelt_names_resolve_to_the_product(real_search: ProductSearch,
+                                               real_sample: pd.DataFrame) -> None:
+    rng = np.random.default_rng(4)
+    rows = real_sample.iloc[rng.choice(len(real_sample), 30, replace=False)]
+    hits = 0
+    for pid, name in zip(rows["product_id"], rows["product_name"], strict=True):
+        words = str(name).split()
+        i = max(range(len(words)), key=lambda j: len(words[j]))
+        if len(words[i]) >= 5:  # drop one letter from the longest word
+            words[i] = words[i][:2] + words[i][3:]
+        try:
+            r = real_search.resolve(" ".join(words))
+        except UnknownProduct:
+            continue
+        hits += r.product.id == pid or pid in {a.id for a in r.alternatives}
+    assert hits >= 27, hits
+
+
+def test_filters_hold_on_real_data(real_search: ProductSearch) -> None:
+    for dept in ("dairy", "Frozen", "snacks"):
+        hits = real_search.search("organic", k=10, department=dept)
+        wanted = real_search.resolve_department(dept)
+        assert hits and {h.department for h in hits} <= set(wanted)
+    cheap = real_search.search("chocolate", k=10, max_price=3.0)
+    assert cheap and all(h.price is not None and h.price <= 3.0 for h in cheap)
+
+
+def test_nonsense_is_not_found(real_search: ProductSearch) -> None:
+    with pytest.raises(UnknownProduct) as err:
+        real_search.resolve("zqxv blorft")
+    assert len(err.value.closest) == 3
