@@ -215,13 +215,13 @@ def token_similarity(a: str, b: str) -> float:
     longest = max(len(a), len(b))
     if min(len(a), len(b)) >= 5:
         limit = 2 if longest >= 8 else 1
-        d = _edit_distance(a, b, limit)
+        d = edit_distance(a, b, limit)
         if d <= limit:
             best = max(best, 1 - 1.5 * d / longest)
     return best if best >= FUZZY_TOKEN_MIN else 0.0
 
 
-def _edit_distance(a: str, b: str, limit: int) -> int:
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
     """Optimal string alignment distance (insert, delete, substitute, swap neighbours), or
     ``limit + 1`` as soon as it must exceed ``limit``."""
     if abs(len(a) - len(b)) > limit:

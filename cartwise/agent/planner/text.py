@@ -13,6 +13,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
+from cartwise.retrieval.text import edit_distance  # one typo measure for the project
+
 #: Chat spellings and contractions -> plain words (whole words only).
 SLANG: dict[str, str] = {
     "u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "thx": "thanks",
@@ -93,30 +95,6 @@ def numberize(text: str) -> str:
     t = re.sub(r"\b(make it|just|only|top) one\b", r"\1 1", t)
     words = "|".join(w for w in NUMBER_WORDS if w != "one")
     return re.sub(rf"\b({words})\b", lambda m: str(NUMBER_WORDS[m.group(1)]), t)
-
-
-def edit_distance(a: str, b: str, limit: int = 2) -> int:
-    """Optimal-string-alignment distance of ``a`` and ``b`` (insertions, deletions,
-    substitutions and swaps of neighbours cost 1); returns ``limit + 1`` as soon as the distance
-    is known to exceed ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        best = cur[0]
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v
-            best = min(best, v)
-        if best > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[-1]
 
 
 def allowed_typos(word: str) -> int:
