@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from cartwise.agent.planner.arguments import PLURAL_USERS
 from cartwise.agent.planner.references import Context
-from cartwise.agent.planner.slots import Slots
+from cartwise.agent.planner.slots import Slots, pattern_words
 from cartwise.agent.planner.types import (
     AGGREGATE_TOOLS,
     CHAT_INTENTS,
@@ -186,19 +186,9 @@ def keyword_evidence(text: str) -> dict[str, float]:
     return out
 
 
-#: A whole literal word of a pattern (not a fragment such as "behaviou" of "behaviou?r").
-_LITERAL = r"(?<![\])?a-z])[a-z]{3,}(?![a-z?(\[\\{])"
-
-
-def _literals(source: str) -> set[str]:
-    source = re.sub(r"\\[a-zA-Z]", " ", source)
-    return {w for variant in (source.replace("s?", ""), source.replace("s?", "s"))
-            for w in re.findall(_LITERAL, variant)}
-
-
 def known_words() -> set[str]:
     """The literal words of the cue patterns (for the typo corrector's vocabulary)."""
-    return {w for cues in CUES.values() for pat, _ in cues for w in _literals(pat.pattern)}
+    return {w for cues in CUES.values() for pat, _ in cues for w in pattern_words(pat.pattern)}
 
 
 def slot_evidence(s: Slots, ctx: Context, kw: Mapping[str, float],

@@ -390,7 +390,8 @@ def is_product_pronoun(phrase: str) -> bool:
 _LITERAL = r"(?<![\])?a-z])[a-z]{3,}(?![a-z?(\[\\{])"
 
 
-def _literals(source: str) -> set[str]:
+def pattern_words(source: str) -> set[str]:
+    """The whole literal words (3+ letters) of a regular expression's source."""
     source = re.sub(r"\\[a-zA-Z]", " ", source)
     return {w for variant in (source.replace("s?", ""), source.replace("s?", "s"))
             for w in re.findall(_LITERAL, variant)}
@@ -405,4 +406,4 @@ def known_words() -> set[str]:
     patterns += [p for _, p in _TRENDS]
     sources = [p.pattern for p in patterns] + [USER_WORDS, _MAX_WORDS, _MAX_WEAK, _MIN_STRONG,
                                                _MIN_WEAK, _CUR, _NOT_PRICE, _COUNT_NOUNS]
-    return {w for src in sources for w in _literals(src)}
+    return {w for src in sources for w in pattern_words(src)}
