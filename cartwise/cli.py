@@ -135,7 +135,7 @@ def _build(s: Settings, column_map: dict[str, str], force: bool) -> None:
     typer.echo(f"build finished in {outcome.seconds:.1f} s")
 
 
-eval_app = typer.Typer(help="Offline evaluation of the recommenders (and, later, the agent).",
+eval_app = typer.Typer(help="Offline evaluation of the recommenders and of the agent.",
                        no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
@@ -167,6 +167,77 @@ def eval_recsys(
             _echo_json(result.to_dict())
         else:
             typer.echo(result.table())
+
+
+@eval_app.command("agent")
+def eval_agent(
+    cases: Annotated[Path, typer.Option(help="Conversation cases, JSONL (see "
+                                             "../shared/eval/README.md).")],
+    store: Annotated[Path | None, typer.Option(help="Model store folder.")] = None,
+    min_score: Annotated[
+        float | None, typer.Option(help="Exit with status 1 when the score is below this "
+                                        "(0..1).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Run conversation cases against the agent (the settings' chat model), each in a fresh
+    session; print every failed turn (expected vs actual call) and the score."""
+    with _edge():
+        from cartwise.agent.evaluate import chat_runner, evaluate, load_cases
+        from cartwise.agent.factory import build_chat_service
+        from cartwise.services import build_services
+
+        if min_score is not None and not 0 <= min_score <= 1:
+            raise ConfigError("--min-score must be between 0 and 1")
+        s = _settings(store_dir=store, sessions="memory")
+        loaded = load_cases(cases)
+        services = build_services(s)
+        try:
+            report = evaluate(loaded, chat_runner(build_chat_service(s, services)))
+        finally:
+            services.close()
+        if as_json:
+            _echo_json(report.to_dict())
+        else:
+            for failure in report.failures:
+                typer.echo(failure.describe())
+            typer.echo(f"score {report.score:.3f} ({report.passed}/{len(report.turns)} turns, "
+                       f"{len(loaded)} conversations)")
+        if min_score is not None and report.score < min_score:
+            typer.secho(f"error: score {report.score:.3f} is below --min-score {min_score:g}",
+                        err=True, fg=typer.colors.RED)
+            raise typer.Exit(1)
+
+
+@app.command()
+def tool(
+    name: Annotated[str, typer.Argument(help="A tool of the catalogue, e.g. recommend_products.")],
+    args: Annotated[str, typer.Argument(help="Its arguments as a JSON object, e.g. "
+                                             "'{\"user_id\": 42}'.")] = "{}",
+    store: Annotated[Path | None, typer.Option(help="Model store folder.")] = None,
+) -> None:
+    """Run one tool and print its JSON result (not-found and invalid-argument results are
+    printed too, and exit with status 1)."""
+    with _edge():
+        from cartwise.services import build_services
+        from cartwise.tools.catalog import run_tool, tool_spec
+        from cartwise.tools.results import is_failure
+
+        tool_spec(name)  # an unknown tool fails before anything is loaded
+        try:
+            parsed = json.loads(args)
+        except ValueError as exc:
+            raise ConfigError(f"ARGS is not JSON: {exc}") from exc
+        if not isinstance(parsed, dict):
+            raise ConfigError("ARGS must be a JSON object, e.g. '{\"user_id\": 42}'")
+        s = _settings(store_dir=store)
+        services = build_services(s)
+        try:
+            result = run_tool(services, name, parsed)
+        finally:
+            services.close()
+        _echo_json(result)
+        if is_failure(result):
+            raise typer.Exit(1)
 
 
 @app.command()

@@ -173,6 +173,31 @@ class Settings(BaseSettings):
             raise ValueError("analytics_churn_medium must be < analytics_churn_high")
         return self
 
+    # --- agent and sessions ----------------------------------------------------------------
+    sessions: Literal["sqlite", "memory", "postgres"] = Field(
+        "sqlite", description="Where chat sessions are kept (sqlite survives restarts)."
+    )
+    sessions_path: Path | None = Field(
+        None, description="SQLite file of the sessions (default: STORE/sessions.sqlite)."
+    )
+    sessions_url: SecretStr | None = Field(
+        None, description="PostgreSQL URL of the sessions when sessions=postgres."
+    )
+    chat_context_messages: int = Field(
+        40, ge=4, le=1000, description="Most recent messages a chat model reads per turn."
+    )
+    chat_keep_messages: int = Field(
+        400, ge=10, le=100_000, description="Messages a session keeps; older ones are dropped."
+    )
+    chat_max_chars: int = Field(
+        4000, ge=10, le=100_000, description="Longest chat message accepted, in characters."
+    )
+    chat_grounding: Literal["remove", "flag", "off"] = Field(
+        "remove", description="LLM replies naming products/users no tool returned: remove the "
+        "statements, only flag them in the trace, or do not check."
+    )
+    chat_timeout: float = Field(60.0, gt=0, description="Seconds an LLM request may take.")
+
     # --- logging -------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO")
 
@@ -195,6 +220,11 @@ class Settings(BaseSettings):
         """The model store folder, never None after validation."""
         assert self.store_dir is not None
         return self.store_dir
+
+    @property
+    def sessions_file(self) -> Path:
+        """The SQLite file of the chat sessions."""
+        return self.sessions_path or self.store_path / "sessions.sqlite"
 
 
 def get_settings(**overrides: object) -> Settings:

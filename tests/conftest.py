@@ -1,13 +1,20 @@
-"""Shared fixtures: isolated settings, the shared real data, a tiny Instacart data set."""
+"""Shared fixtures: isolated settings, the shared real data, a tiny Instacart data set, and the
+default demo store with its loaded services (built once per test session)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.factories import write_instacart
+
+if TYPE_CHECKING:
+    from cartwise.config import Settings
+    from cartwise.services import Services
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -34,3 +41,26 @@ def shared_data() -> Path:
 def instacart_dir(tmp_path: Path) -> Path:
     """A tiny valid Instacart-layout folder (see tests.factories.write_instacart)."""
     return write_instacart(tmp_path / "instacart")
+
+
+@pytest.fixture(scope="session")
+def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings of a store built on the demo defaults (2,000 shoppers x 3,000 products, the data
+    the shared evaluation cases assume), in a session-wide temporary home; sessions in memory."""
+    from cartwise.build import build_store
+    from cartwise.config import get_settings
+
+    home = tmp_path_factory.mktemp("demo-home")
+    settings = get_settings(home=home, sessions="memory", chat_provider="offline")
+    build_store(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def demo_services(demo_settings: Settings) -> Iterator[Services]:
+    """The services of the demo store, loaded once."""
+    from cartwise.services import build_services
+
+    services = build_services(demo_settings)
+    yield services
+    services.close()

@@ -178,6 +178,13 @@ def rfm_features(recency_days: np.ndarray, frequency: np.ndarray,
     return (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
 
 
+def load_clustering() -> None:
+    """Import scikit-learn's K-means and silhouette now (about 1 s, once per process) rather
+    than inside the first :func:`kmeans_clusters` call."""
+    import sklearn.cluster  # noqa: F401
+    import sklearn.metrics  # noqa: F401
+
+
 def kmeans_clusters(
     recency_days: np.ndarray,
     frequency: np.ndarray,

@@ -98,7 +98,9 @@ class Analytics:
             :meth:`from_store` loads it): anything not precomputed is then a
             :class:`~cartwise.errors.StoreError` rather than a wrong answer from empty tables.
 
-    Thread-safe: lazily computed pieces are built once under a lock.
+    Constructing an on-demand instance (no ``precomputed``) imports scikit-learn for the
+    K-means clusters, about a second once per process. Thread-safe: lazily computed pieces are
+    built once under a lock.
     """
 
     def __init__(self, data: CanonicalData, precomputed: Precomputed | None = None,
@@ -123,6 +125,8 @@ class Analytics:
         self._pre_results: dict[str, Any] = {}
         self.timings: dict[str, float] = {}
         self._product_ids = data.products["product_id"].to_numpy(dtype=np.int64)
+        if precomputed is None and tables_loaded:
+            segments.load_clustering()  # a start-up cost, not the first segments call's
         if precomputed is not None:
             self._set_users(precomputed.users, dict(precomputed.context))
             self._products = precomputed.products

@@ -1,0 +1,83 @@
+"""The chat models, chosen by ``Settings.chat_provider``:
+
+* ``offline`` (default): the embedded planner (:class:`~cartwise.agent.offline.OfflineChatModel`),
+  no network, no key; it shares the product index's sentence model;
+* ``openai``: OpenAI's API through ``langchain_openai.ChatOpenAI`` with ``OPENAI_API_KEY``;
+* ``openai_compatible``: any server speaking the OpenAI chat-completions protocol with tool
+  calling (Ollama, vLLM, llama.cpp server) at ``openai_base_url``, key optional.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+
+from cartwise.config import Settings
+from cartwise.errors import ConfigError
+from cartwise.services import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChatModelInfo:
+    """Which chat model answers: ``provider`` (a ``chat_provider`` value), ``model`` (its
+    name) and ``base_url`` (None for OpenAI itself and the offline model)."""
+
+    provider: str
+    model: str
+    base_url: str | None = None
+
+    @property
+    def is_llm(self) -> bool:
+        return self.provider != "offline"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"provider": self.provider, "model": self.model, "base_url": self.base_url}
+
+
+def offline_model(services: Services) -> BaseChatModel:
+    """The offline planner over the shop's vocabulary, its example embeddings cached in the
+    store, sharing the product index's embedder; warmed up."""
+    from cartwise.agent.offline import OfflineChatModel
+    from cartwise.agent.planner import Planner, QueryEmbedderEncoder
+
+    planner = Planner(services.vocabulary(), QueryEmbedderEncoder(services.search.embedder),
+                      cache_dir=services.store.root / "cache")
+    planner.warm_up()
+    return OfflineChatModel(planner=planner)
+
+
+def openai_model(settings: Settings, *, base_url: str | None = None,
+                 api_key: str | None = None) -> BaseChatModel:
+    """``ChatOpenAI`` for ``settings.chat_model`` (temperature 0, ``chat_timeout``)."""
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(model=settings.chat_model, base_url=base_url, api_key=api_key,
+                      temperature=0, timeout=settings.chat_timeout, max_retries=1)
+
+
+def build_chat_model(settings: Settings, services: Services) -> tuple[BaseChatModel,
+                                                                      ChatModelInfo]:
+    """The chat model the settings ask for, with what it is.
+
+    Raises:
+        ConfigError: ``openai`` without a key, ``openai_compatible`` without a base URL.
+    """
+    provider = settings.chat_provider
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    if provider == "offline":
+        return offline_model(services), ChatModelInfo("offline", "cartwise-offline-planner")
+    if provider == "openai":
+        if not key:
+            raise ConfigError("chat_provider=openai needs OPENAI_API_KEY (or "
+                              "CARTWISE_OPENAI_API_KEY); the offline provider needs none")
+        return (openai_model(settings, api_key=key, base_url=settings.openai_base_url),
+                ChatModelInfo("openai", settings.chat_model, settings.openai_base_url))
+    if not settings.openai_base_url:
+        raise ConfigError("chat_provider=openai_compatible needs CARTWISE_OPENAI_BASE_URL, e.g. "
+                          "http://127.0.0.1:11434/v1 for Ollama")
+    return (openai_model(settings, base_url=settings.openai_base_url, api_key=key or "none"),
+            ChatModelInfo("openai_compatible", settings.chat_model, settings.openai_base_url))

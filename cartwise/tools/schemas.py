@@ -1,0 +1,122 @@
+"""The tools' arguments: one pydantic model per tool of the catalogue (``../shared/GUIDE.md``).
+
+These models are the public contract the agent, the REST API and the evaluation share: the field
+names and defaults are the catalogue's. Field descriptions are what a chat model reads. Values
+are validated here (ranges, enumerations); the services check what needs the data (known users,
+departments, products).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: Recommendation strategies (the recommenders' names).
+Strategy = Literal["hybrid", "als", "item_cf", "popularity", "repeat"]
+#: Splits of the conversion funnel.
+FunnelBy = Literal["device", "sex", "week", "month"]
+#: Groupings of order trends.
+TrendBy = Literal["dow", "hour", "day", "week", "month"]
+
+MAX_K = 100
+
+_K = "How many results to return (1-100)."
+_USER = "The shopper's user id (a positive whole number)."
+_PRODUCT = ("The product: its name as the shopper said it (\"bananas\", \"greek yogurt\") or its "
+            "catalogue id (\"24852\").")
+_DEPARTMENT = "Only products of this catalogue department (e.g. \"produce\", \"dairy eggs\")."
+_MIN_PRICE = "Lowest price, inclusive, in the shop's currency."
+_MAX_PRICE = "Highest price, inclusive, in the shop's currency."
+
+
+class ToolArgs(BaseModel):
+    """Base of the argument models: unknown arguments are an error, blank strings are None."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+class PriceRange(ToolArgs):
+    """A price range; ``min_price`` must not exceed ``max_price``."""
+
+    min_price: float | None = Field(None, ge=0, description=_MIN_PRICE)
+    max_price: float | None = Field(None, ge=0, description=_MAX_PRICE)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PriceRange:
+        if (self.min_price is not None and self.max_price is not None
+                and self.min_price > self.max_price):
+            raise ValueError(f"min_price ({self.min_price:g}) is above max_price "
+                             f"({self.max_price:g})")
+        return self
+
+
+class RecommendArgs(PriceRange):
+    user_id: int = Field(gt=0, description=_USER)
+    k: int = Field(5, ge=1, le=MAX_K, description=_K)
+    strategy: Strategy = Field("hybrid", description=(
+        "hybrid (the default blend), als (matrix factorisation), item_cf (item-based "
+        "collaborative filtering), popularity (best sellers) or repeat (their usual products)."))
+    department: str | None = Field(None, description=_DEPARTMENT)
+    exclude_purchased: bool = Field(False, description="Only products the shopper never bought.")
+
+
+class SearchArgs(PriceRange):
+    query: str = Field(min_length=1, max_length=500,
+                       description="What to look for, in plain words (\"organic almond milk\").")
+    k: int = Field(5, ge=1, le=MAX_K, description=_K)
+    department: str | None = Field(None, description=_DEPARTMENT)
+
+
+class ProductArgs(ToolArgs):
+    product: str = Field(min_length=1, max_length=300, description=_PRODUCT)
+
+    @field_validator("product", mode="before")
+    @classmethod
+    def _id_as_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class ProductListArgs(ProductArgs):
+    k: int = Field(5, ge=1, le=MAX_K, description=_K)
+
+
+class PopularArgs(ToolArgs):
+    k: int = Field(10, ge=1, le=MAX_K, description=_K)
+    department: str | None = Field(None, description=_DEPARTMENT)
+
+
+class UserArgs(ToolArgs):
+    user_id: int = Field(gt=0, description=_USER)
+
+
+class UserListArgs(UserArgs):
+    k: int = Field(5, ge=1, le=MAX_K, description=_K)
+
+
+class OptionalUserArgs(ToolArgs):
+    user_id: int | None = Field(None, gt=0, description=(
+        "One shopper's user id; leave it out for the top shoppers."))
+    k: int = Field(10, ge=1, le=MAX_K, description="How many shoppers to list (1-100).")
+
+
+class NoArgs(ToolArgs):
+    pass
+
+
+class FunnelArgs(ToolArgs):
+    device: str | None = Field(None, description="Only this device (e.g. \"mobile\", "
+                                                 "\"desktop\").")
+    sex: str | None = Field(None, description="Only this sex (\"male\" or \"female\").")
+    by: FunnelBy | None = Field(None, description="Split by device, sex, week or month.")
+
+
+class TrendArgs(ToolArgs):
+    by: TrendBy | None = Field(None, description=(
+        "dow (day of the week), hour, day, week or month; default: week when orders have dates, "
+        "else dow."))
