@@ -23,7 +23,7 @@ bench: $(STAMP)  ## benchmarks, reports in benchmarks/reports/; SCALE=full for I
 	$(BIN)/python benchmarks/bench_recsys.py --scale $(or $(SCALE),small)
 	$(BIN)/python benchmarks/bench_analytics.py --scale $(or $(SCALE),small)
 	$(BIN)/python benchmarks/bench_retrieval.py
-	$(BIN)/python benchmarks/bench_planner.py
+	$(BIN)/python benchmarks/bench_agent.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check cartwise tests benchmarks

@@ -14,7 +14,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
@@ -43,10 +43,10 @@ class ToolStep:
     id: str = ""
 
     def to_dict(self, with_result: bool = False) -> dict[str, Any]:
-        out = asdict(self)
-        out.pop("id")
-        if not with_result:
-            out.pop("result")
+        out = {"name": self.name, "args": self.args, "summary": self.summary, "ok": self.ok,
+               "ms": self.ms}
+        if with_result:
+            out["result"] = self.result
         return out
 
 
@@ -143,6 +143,12 @@ class ChatService:
         return text.strip()
 
     def stream(self, session_id: str | None, text: str) -> Iterator[dict[str, Any]]:
+        """One turn as events (see :meth:`_events`); the model is asked to stream, and its text
+        is passed on as it is written unless a grounding check may still change it."""
+        return self._events(session_id, text, tokens=True)
+
+    def _events(self, session_id: str | None, text: str, tokens: bool
+                ) -> Iterator[dict[str, Any]]:
         """One turn as events, in order: ``{"type": "session", "session_id"}``, then per tool
         call ``{"type": "tool_call", "name", "args", "id"}`` and ``{"type": "tool_result",
         "name", "args", "summary", "ok", "ms", "result", "id"}`` (``result``: the tool's full
@@ -161,10 +167,12 @@ class ChatService:
         final: AIMessage | None = None
         streamed: list[str] = []
         error = None
+        modes = ["updates", "messages"] if tokens else ["updates"]
         try:
+            # durability "exit": the session is written once, when the turn ends
             for mode, data in self.agent.stream(
                     {"messages": [HumanMessage(text)]}, self._config(sid),
-                    stream_mode=["updates", "messages"]):
+                    stream_mode=modes, durability="exit"):
                 if mode == "messages":
                     chunk, meta = data
                     piece = text_of(chunk) if isinstance(chunk, BaseMessage) else ""
@@ -213,7 +221,7 @@ class ChatService:
         """
         steps: dict[str, ToolStep] = {}
         done: dict[str, Any] = {}
-        for event in self.stream(session_id, text):
+        for event in self._events(session_id, text, tokens=False):
             if event["type"] == "done":
                 done = event
             elif event["type"] == "tool_result":

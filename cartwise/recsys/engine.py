@@ -108,10 +108,41 @@ class Engine:
         model = ([names[int(parts[:, i].argmax())] for i in items] if parts is not None
                  else [names[0]] * len(items))
         conf = coverage[items] if strategy == "hybrid" else rel
+        if len(items) < k and row >= 0 and strategy == "hybrid":
+            items, rel, conf, model = self._fill_personal(row, items, rel, conf, model, k,
+                                                          allowed)
         if len(items) < k:
             items, rel, conf, model = self._fill(items, rel, conf, model, k, allowed)
         return Ranked(items.astype(np.int64), np.clip(rel, 0, 1).astype(np.float32),
                       np.clip(conf, 0, 1).astype(np.float32), model)
+
+    def _fill_personal(self, row: int, items: np.ndarray, rel: np.ndarray, conf: np.ndarray,
+                       model: list[str], k: int, allowed: np.ndarray | None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+        """Fill a short hybrid list from the discovery models (ALS, then item-CF) the blend
+        gives no weight, before best sellers: with filters such as "never bought" a repeat-heavy
+        blend has few candidates, and a personal list beats a best-seller list. The filled
+        items get relevance and confidence 0 (they are outside the tuned blend)."""
+        chosen = set(items.tolist())
+        extra: list[int] = []
+        names: list[str] = []
+        for name in ("als", "item_cf"):
+            if name not in self.models or name in self.weights or len(items) + len(extra) >= k:
+                continue
+            idx, _ = normalised_pool(self.models[name].score(self.x, row), allowed,
+                                     self.tuning.pool)  # best first
+            for i in idx.tolist():
+                if len(items) + len(extra) >= k:
+                    break
+                if i not in chosen:
+                    chosen.add(i)
+                    extra.append(i)
+                    names.append(name)
+        if not extra:
+            return items, rel, conf, model
+        zeros = np.zeros(len(extra))
+        return (np.concatenate([items, np.asarray(extra, items.dtype)]),
+                np.concatenate([rel, zeros]), np.concatenate([conf, zeros]), model + names)
 
     def _fill(self, items: np.ndarray, rel: np.ndarray, conf: np.ndarray, model: list[str],
               k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray,

@@ -302,6 +302,8 @@ class ProductSearch:
         if id_row is not None:
             return Resolution(self._hit(id_row, 1.0, "id"), 1.0)
         exact = self._exact.get(name_key(text), [])
+        if not exact and _ID_QUERY.match(text):  # an id that is not in the catalogue: names
+            raise UnknownProduct(text)           # "close" to a number would mislead
         q_tokens = tokens(text)
         cands: dict[int, tuple[float, int, int]] = {}
         for rank, (row, _) in enumerate(self._fused(text, None, self.candidates)):

@@ -111,10 +111,12 @@ def search_products(services: Services, a: s.SearchArgs) -> Result:
     hits = services.search.search(a.query, a.k, a.department, a.min_price, a.max_price)
     items = [product_entry(h.id, h.name, h.aisle, h.department, h.price, score=round(h.score, 4),
                            match=h.match) for h in hits]
-    where = _filters_text(a.department, a.min_price, a.max_price)
+    dept = (", ".join(services.search.resolve_department(a.department)) if a.department
+            else None)
+    where = _filters_text(dept, a.min_price, a.max_price)
     summary = (f"{len(items)} products match {a.query!r}{where}: {_names(items)}." if items
                else f"No product matches {a.query!r}{where}.")
-    return {"query": a.query, "filters": {"department": a.department, "min_price": a.min_price,
+    return {"query": a.query, "filters": {"department": dept, "min_price": a.min_price,
                                           "max_price": a.max_price},
             "results": items, "summary": summary}
 

@@ -51,7 +51,7 @@ def not_found_product(exc: UnknownProduct) -> dict[str, Any]:
 def invalid_argument(exc: InvalidArgument) -> dict[str, Any]:
     return {"error_type": "invalid_argument", "argument": exc.argument,
             "value": _jsonable(exc.value), "allowed": exc.allowed, "error": str(exc),
-            "summary": f"Invalid {exc.argument}: {exc}."}
+            "summary": f"{str(exc)[:1].upper()}{str(exc)[1:]}."}
 
 
 def invalid_arguments(exc: ValidationError) -> dict[str, Any]:
@@ -72,9 +72,21 @@ def is_failure(result: Mapping[str, Any]) -> bool:
     return "error_type" in result
 
 
+def _rounded(value: Any) -> Any:
+    """``value`` with floats rounded for reading: 4 decimals, 2 from 1,000 on."""
+    if isinstance(value, float):
+        return round(value, 2 if abs(value) >= 1000 else 4) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rounded(v) for v in value]
+    return value
+
+
 def for_model(result: Mapping[str, Any]) -> str:
-    """The compact JSON a chat model reads: the result without UI-only keys."""
-    return json.dumps({k: v for k, v in result.items() if k not in UI_ONLY_KEYS},
+    """The compact JSON a chat model reads: the result without UI-only keys, floats rounded
+    (see :func:`_rounded`)."""
+    return json.dumps(_rounded({k: v for k, v in result.items() if k not in UI_ONLY_KEYS}),
                       ensure_ascii=False, separators=(",", ":"), default=str)
 
 

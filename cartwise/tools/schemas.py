@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 #: Recommendation strategies (the recommenders' names).
 Strategy = Literal["hybrid", "als", "item_cf", "popularity", "repeat"]
@@ -37,23 +38,29 @@ class ToolArgs(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _blank_is_none(cls, value: object) -> object:
+    def _blank_is_none(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, bool) and info.field_name is not None and cls.model_fields[
+                info.field_name].annotation in (int, int | None):
+            raise PydanticCustomError("int_not_bool", "must be a whole number, not true/false")
         return None if isinstance(value, str) and not value.strip() else value
 
 
 class PriceRange(ToolArgs):
-    """A price range; ``min_price`` must not exceed ``max_price``."""
+    """A price range; ``min_price`` must not exceed ``max_price`` (else an error on
+    ``max_price``)."""
 
     min_price: float | None = Field(None, ge=0, description=_MIN_PRICE)
     max_price: float | None = Field(None, ge=0, description=_MAX_PRICE)
 
-    @model_validator(mode="after")
-    def _ordered(self) -> PriceRange:
-        if (self.min_price is not None and self.max_price is not None
-                and self.min_price > self.max_price):
-            raise ValueError(f"min_price ({self.min_price:g}) is above max_price "
-                             f"({self.max_price:g})")
-        return self
+    @field_validator("max_price")
+    @classmethod
+    def _ordered(cls, value: float | None, info: ValidationInfo) -> float | None:
+        # A field validator, not a model validator, so the error names the argument
+        # (a model validator's error has no location: it would say "arguments").
+        lo = info.data.get("min_price")
+        if value is not None and lo is not None and lo > value:
+            raise PydanticCustomError("price_range", f"must be at least min_price ({lo:g})")
+        return value
 
 
 class RecommendArgs(PriceRange):

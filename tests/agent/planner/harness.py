@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cartwise.agent import evaluate
 from cartwise.agent.planner import CatalogVocabulary, Plan, PlannedCall, Planner, Turn
 from cartwise.data import catalog_vocab
 
@@ -134,40 +135,12 @@ class Conversation:
         return TurnOutcome(text, plan, results, reply)
 
 
-def _arg_matches(want: object, got: object) -> bool:
-    if isinstance(want, Mapping):
-        if "contains" in want:
-            return got is not None and str(want["contains"]).lower() in str(got).lower()
-        if want.get("present"):
-            return got is not None
-        return False
-    if isinstance(want, bool) or isinstance(got, bool):
-        return want is got or want == got
-    if isinstance(want, (int, float)) and isinstance(got, (int, float)):
-        return float(want) == float(got)
-    return want == got
-
-
 def turn_passes(expect: Mapping[str, Any], calls: Sequence[PlannedCall], reply: str) -> bool:
-    """The evaluation's rule: some call of the turn has the expected tool and arguments (or no
-    call when the tool is null), and the reply contains one of ``reply_contains_any``."""
-    tool = expect.get("tool")
-    if tool is None:
-        ok = not calls
-    else:
-        ok = any(c.name == tool and all(_arg_matches(v, c.args.get(name))
-                                        for name, v in (expect.get("args") or {}).items())
-                 for c in calls)
-    options = expect.get("reply_contains_any")
-    if ok and options:
-        ok = any(o.lower() in reply.lower() for o in options)
-    return ok
+    """The evaluation's rule (:func:`cartwise.agent.evaluate.turn_passes`) over planned calls."""
+    return evaluate.turn_passes(expect, [(c.name, c.args) for c in calls], reply)
 
 
-def load_cases(path: Path) -> list[dict[str, Any]]:
-    """Conversations of a JSONL file (one ``{"id", "turns": [{"user", "expect"}]}`` a line)."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+load_cases = evaluate.load_cases
 
 
 def run_case(planner: Planner, case: Mapping[str, Any]) -> list[tuple[TurnOutcome, bool]]:

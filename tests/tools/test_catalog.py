@@ -1,0 +1,459 @@
+"""The tool catalogue over the real demo store: every tool on a happy path, not-found and
+invalid-argument results, JSON-serialisable results, and the ``cartwise tool`` command.
+
+Assertions are on shapes and meaning (k respected, filters obeyed, scores ordered), not on
+values that depend on the generated data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from typer.testing import CliRunner
+
+from cartwise.cli import app
+from cartwise.errors import InvalidArgument
+from cartwise.tools.catalog import TOOLS, run_tool
+
+if TYPE_CHECKING:
+    from cartwise.config import Settings
+    from cartwise.services import Services
+
+USER = 42  # a demo shopper with a few dozen orders
+UNKNOWN_USER = 987654321
+NONSENSE = "xyzzy qwerty plutonium"
+STRATEGIES = ("hybrid", "als", "item_cf", "popularity", "repeat")
+
+#: One realistic call of every tool of the catalogue (``../shared/GUIDE.md``).
+HAPPY_ARGS: dict[str, dict[str, Any]] = {
+    "recommend_products": {"user_id": USER, "k": 5},
+    "search_products": {"query": "almond milk", "max_price": 4},
+    "similar_products": {"product": "bananas"},
+    "frequently_bought_together": {"product": "bananas", "k": 5},
+    "popular_products": {"department": "dairy", "k": 5},
+    "similar_users": {"user_id": USER, "k": 3},
+    "user_profile": {"user_id": USER},
+    "product_details": {"product": "banan"},
+    "customer_segments": {},
+    "churn_risk": {"k": 5},
+    "lifetime_value": {"user_id": USER},
+    "customer_journey": {},
+    "funnel_analysis": {"by": "device"},
+    "order_trends": {"by": "week"},
+}
+
+
+def call(services: Services, name: str, **args: Any) -> dict[str, Any]:
+    """A successful tool result (checked: not a failure, has a summary, is strict JSON)."""
+    result = run_tool(services, name, args)
+    assert "error_type" not in result, result
+    assert isinstance(result["summary"], str) and result["summary"].strip()
+    json.dumps(result, allow_nan=False)
+    return result
+
+
+def failure(services: Services, name: str, **args: Any) -> dict[str, Any]:
+    """A failure result (checked: has an error and a summary, is strict JSON)."""
+    result = run_tool(services, name, args)
+    assert "error_type" in result, result
+    for key in ("error", "summary"):
+        assert isinstance(result[key], str) and result[key].strip()
+    json.dumps(result, allow_nan=False)
+    return result
+
+
+def assert_product(entry: Mapping[str, Any]) -> None:
+    """A product as the tools list it: catalogue id, a name and a price (the demo has prices).
+
+    The analytics tools (``product_details``, ``frequently_bought_together``) say
+    ``product_name`` where the others say ``name``."""
+    assert isinstance(entry["product_id"], int) and entry["product_id"] > 0
+    name = entry.get("name", entry.get("product_name"))
+    assert isinstance(name, str) and name.strip()
+    assert isinstance(entry["price"], float) and entry["price"] >= 0
+
+
+def non_increasing(values: list[float]) -> bool:
+    return all(a >= b for a, b in zip(values, values[1:], strict=False))
+
+
+def purchased_ids(services: Services, user_id: int) -> set[int]:
+    """Catalogue ids of every product ``user_id`` bought."""
+    x = services.recommenders.x
+    row = x.user_row(user_id)
+    assert row is not None
+    return {int(x.item_ids[c]) for c in x.user_items(row)[0]}
+
+
+@pytest.fixture(scope="module")
+def banana_id(demo_services: Services) -> int:
+    p = demo_services.products
+    return int(p.loc[p["product_name"] == "Banana", "product_id"].iloc[0])
+
+
+def test_happy_args_cover_the_catalogue() -> None:
+    assert set(HAPPY_ARGS) == set(TOOLS)
+    assert len(TOOLS) == 14
+
+
+# ------------------------------------------------------------------------------ happy paths
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_recommend_each_strategy(demo_services: Services, strategy: str) -> None:
+    r = call(demo_services, "recommend_products", user_id=USER, k=4, strategy=strategy)
+    assert r["user_id"] == USER and r["strategy"] == strategy
+    assert r["user_found"] is True and r["fallback"] is None
+    items = r["items"]
+    assert len(items) == 4
+    assert len({i["product_id"] for i in items}) == 4
+    for item in items:
+        assert_product(item)
+        assert 0 <= item["score"] <= 1 and 0 <= item["confidence"] <= 1
+        assert item["reason"].strip() and item["model"] in STRATEGIES
+    assert non_increasing([i["score"] for i in items])
+    assert f"user {USER}" in r["summary"] and items[0]["name"] in r["summary"]
+
+
+def test_repeat_recommends_what_the_user_bought(demo_services: Services) -> None:
+    r = call(demo_services, "recommend_products", user_id=USER, k=5, strategy="repeat")
+    assert {i["product_id"] for i in r["items"]} <= purchased_ids(demo_services, USER)
+
+
+def test_recommend_with_filters(demo_services: Services) -> None:
+    r = call(demo_services, "recommend_products", user_id=USER, k=5, department="dairy",
+             min_price=2, max_price=6, exclude_purchased=True)
+    assert r["filters"] == {"department": "dairy eggs", "min_price": 2.0, "max_price": 6.0,
+                            "exclude_purchased": True}
+    items = r["items"]
+    assert len(items) == 5
+    bought = purchased_ids(demo_services, USER)
+    for item in items:
+        assert_product(item)
+        assert item["department"] == "dairy eggs"
+        assert 2 <= item["price"] <= 6
+        assert item["product_id"] not in bought
+    assert "dairy eggs" in r["summary"] and "never bought" in r["summary"]
+
+
+def test_search_respects_max_price(demo_services: Services) -> None:
+    r = call(demo_services, "search_products", query="almond milk", max_price=4, k=5)
+    results = r["results"]
+    assert r["query"] == "almond milk" and r["filters"]["max_price"] == 4
+    assert 1 <= len(results) <= 5
+    for hit in results:
+        assert_product(hit)
+        assert hit["price"] <= 4
+    assert "almond" in results[0]["name"].lower()
+    assert non_increasing([h["score"] for h in results])
+
+
+def test_search_in_a_department_from_a_price(demo_services: Services) -> None:
+    r = call(demo_services, "search_products", query="cheese", department="dairy", min_price=3,
+             k=8)
+    assert 1 <= len(r["results"]) <= 8
+    for hit in r["results"]:
+        assert hit["department"] == "dairy eggs" and hit["price"] >= 3
+
+
+#: How a test names the product: the catalogue name's plural, a typo, the id (int or str).
+REFERENCES = ["name", "typo", "int_id", "str_id"]
+
+
+def _reference(kind: str, banana_id: int) -> object:
+    return {"name": "bananas", "typo": "banan", "int_id": banana_id,
+            "str_id": str(banana_id)}[kind]
+
+
+def _check_resolved(result: Mapping[str, Any], kind: str, ref: object) -> None:
+    resolved = result["resolved"]
+    assert resolved["query"] == str(ref)
+    assert 0 < resolved["confidence"] <= 1
+    if kind.endswith("id"):
+        assert resolved["confidence"] == 1.0
+    elif kind == "typo":
+        assert resolved["confidence"] < 1.0
+
+
+@pytest.mark.parametrize("kind", REFERENCES)
+def test_similar_products(demo_services: Services, banana_id: int, kind: str) -> None:
+    product = _reference(kind, banana_id)
+    r = call(demo_services, "similar_products", product=product, k=5)
+    assert r["product"]["product_id"] == banana_id and r["product"]["name"] == "Banana"
+    _check_resolved(r, kind, product)
+    similar = r["similar"]
+    assert len(similar) == 5
+    assert banana_id not in {s["product_id"] for s in similar}
+    for s in similar:
+        assert_product(s)
+    assert non_increasing([s["score"] for s in similar])
+    assert "Banana" in r["summary"]
+
+
+@pytest.mark.parametrize("kind", REFERENCES)
+def test_frequently_bought_together(demo_services: Services, banana_id: int, kind: str) -> None:
+    product = _reference(kind, banana_id)
+    r = call(demo_services, "frequently_bought_together", product=product, k=4)
+    assert r["product"]["product_id"] == banana_id
+    _check_resolved(r, kind, product)
+    partners = r["partners"]
+    assert 1 <= len(partners) <= 4
+    for p in partners:
+        assert_product(p)
+        assert p["product_id"] != banana_id
+        assert 0 < p["support"] <= 1 and 0 < p["confidence"] <= 1 and p["lift"] > 0
+    assert non_increasing([p["lift"] for p in partners])
+
+
+@pytest.mark.parametrize("kind", REFERENCES)
+def test_product_details(demo_services: Services, banana_id: int, kind: str) -> None:
+    product = _reference(kind, banana_id)
+    r = call(demo_services, "product_details", product=product)
+    _check_resolved(r, kind, product)
+    assert_product(r)
+    assert r["product_id"] == banana_id and r["department"] == "produce"
+    assert 1 <= r["rank"] <= r["of_products"] == len(demo_services.products)
+    assert 0 <= r["reorder_rate"] <= 1 and 0 < r["buyers"] <= r["purchases"]
+    assert "Banana" in r["summary"]
+
+
+def test_popular_products(demo_services: Services) -> None:
+    r = call(demo_services, "popular_products", department="dairy", k=7)
+    assert r["department"] == "dairy eggs"
+    assert len(r["items"]) == 7
+    for item in r["items"]:
+        assert_product(item)
+        assert item["department"] == "dairy eggs" and 0 < item["buyers"] <= item["purchases"]
+    assert non_increasing([i["purchases"] for i in r["items"]])
+    assert len(call(demo_services, "popular_products")["items"]) == 10  # the default k
+
+
+def test_similar_users(demo_services: Services) -> None:
+    r = call(demo_services, "similar_users", user_id=USER, k=3)
+    users = r["users"]
+    assert len(users) == 3 and USER not in {u["user_id"] for u in users}
+    for u in users:
+        assert 1 <= u["user_id"] <= 2000 and 0 <= u["score"] <= 1 and u["shared_products"] >= 0
+    assert non_increasing([u["score"] for u in users])
+    assert f"user {users[0]['user_id']}" in r["summary"]
+
+
+def test_user_profile(demo_services: Services) -> None:
+    r = call(demo_services, "user_profile", user_id=USER)
+    assert r["user_id"] == USER and r["orders"] > 0 and r["items"] >= r["orders"]
+    assert r["spend"] > 0 and 0 <= r["reorder_rate"] <= 1
+    assert r["favourite_departments"] and r["favourite_departments"][0]["label"]
+    assert r["churn_risk"]["level"] in {"low", "medium", "high"}
+    assert r["summary"].startswith(f"User {USER}:")
+
+
+def test_customer_segments(demo_services: Services) -> None:
+    r = call(demo_services, "customer_segments")
+    assert r["n_users"] == 2000
+    assert sum(s["users"] for s in r["segments"]) == 2000
+    assert sum(s["share"] for s in r["segments"]) == pytest.approx(1)
+    assert sum(c["users"] for c in r["clusters"]) == 2000
+    assert all(s["name"] and s["value"] >= 0 for s in r["segments"])
+
+
+def test_churn_risk_one_and_top(demo_services: Services) -> None:
+    one = call(demo_services, "churn_risk", user_id=USER)
+    assert one["user_id"] == USER and 0 <= one["score"] <= 1
+    assert one["level"] in {"low", "medium", "high"} and one["reason"].strip()
+    top = call(demo_services, "churn_risk", k=3)
+    assert len(top["users"]) == 3
+    assert non_increasing([u["score"] for u in top["users"]])
+    assert all(0 <= u["score"] <= 1 and u["level"] for u in top["users"])
+    assert f"user {top['users'][0]['user_id']}" in top["summary"]
+
+
+def test_lifetime_value_one_and_top(demo_services: Services) -> None:
+    one = call(demo_services, "lifetime_value", user_id=USER)
+    assert one["user_id"] == USER
+    assert one["ltv"] == pytest.approx(one["historical"] + one["projected"], abs=0.02)
+    assert 1 <= one["rank"] <= 2000
+    top = call(demo_services, "lifetime_value", k=4)
+    assert len(top["users"]) == 4
+    assert [u["rank"] for u in top["users"]] == [1, 2, 3, 4]
+    assert non_increasing([u["ltv"] for u in top["users"]])
+
+
+def test_customer_journey(demo_services: Services) -> None:
+    r = call(demo_services, "customer_journey")
+    assert r["shoppers"]["total"] == 2000
+    assert r["orders"]["total"] == r["orders"]["first_orders"] + r["orders"]["repeat_orders"]
+    assert r["basket_size"]["mean"] > 0 and r["days_between_orders"]["median"] >= 0
+
+
+def test_funnel_by_device(demo_services: Services) -> None:
+    r = call(demo_services, "funnel_analysis", by="device")
+    assert r["available"] is True and r["by"] == "device"
+    steps = r["steps"]
+    assert [s["step"] for s in steps] == ["home", "search", "payment", "confirmation"]
+    assert non_increasing([s["users"] for s in steps]) and steps[0]["users"] == r["visitors"]
+    groups = r["groups"]
+    assert len(groups) >= 2
+    assert sum(g["users"][0] for g in groups) == r["visitors"]
+    assert all(len(g["users"]) == len(steps) for g in groups)
+    assert 0 <= r["overall_conversion"] <= 1
+
+
+@pytest.mark.parametrize("by", ["dow", "week"])
+def test_order_trends(demo_services: Services, by: str) -> None:
+    r = call(demo_services, "order_trends", by=by)
+    series = r["series"]
+    assert r["by"] == by
+    assert len(series["x"]) == len(series["orders"]) > 0
+    assert sum(series["orders"]) == r["orders"] > 0
+    assert r["peak"]["orders"] == max(series["orders"])
+    if by == "dow":
+        assert len(series["x"]) == 7 and "Sunday" in series["x"]
+
+
+@pytest.mark.parametrize("name", list(HAPPY_ARGS))
+def test_every_result_is_json(demo_services: Services, name: str) -> None:
+    result = call(demo_services, name, **HAPPY_ARGS[name])
+    assert json.loads(json.dumps(result, allow_nan=False)) == result
+
+
+# ------------------------------------------------------------------------------ not found
+
+
+@pytest.mark.parametrize("name", ["user_profile", "churn_risk", "lifetime_value",
+                                  "similar_users", "recommend_products"])
+def test_negative_user_is_an_invalid_user_id(demo_services: Services, name: str) -> None:
+    r = failure(demo_services, name, user_id=-4)
+    assert r["error_type"] == "invalid_argument" and r["argument"] == "user_id"
+    assert r["value"] == -4
+
+
+@pytest.mark.parametrize("name", ["user_profile", "churn_risk", "lifetime_value",
+                                  "similar_users"])
+def test_unknown_user_is_not_found(demo_services: Services, name: str) -> None:
+    r = failure(demo_services, name, user_id=UNKNOWN_USER)
+    assert r["found"] is False and r["error_type"] == "not_found" and r["kind"] == "user"
+    assert r["user_id"] == UNKNOWN_USER and str(UNKNOWN_USER) in r["summary"]
+
+
+def test_unknown_user_gets_best_sellers(demo_services: Services) -> None:
+    r = call(demo_services, "recommend_products", user_id=UNKNOWN_USER, k=3)
+    assert r["fallback"] == "unknown_user" and r["user_found"] is False
+    best = call(demo_services, "popular_products", k=3)["items"]
+    assert [i["product_id"] for i in r["items"]] == [i["product_id"] for i in best]
+    assert "best sellers" in r["summary"] and str(UNKNOWN_USER) in r["summary"]
+
+
+@pytest.mark.parametrize("name", ["similar_products", "frequently_bought_together",
+                                  "product_details"])
+def test_nonsense_product_is_not_found(demo_services: Services, name: str) -> None:
+    r = failure(demo_services, name, product=NONSENSE)
+    assert r["found"] is False and r["error_type"] == "not_found" and r["kind"] == "product"
+    assert r["product"] == NONSENSE
+    assert isinstance(r["closest"], list) and all(isinstance(c, str) for c in r["closest"])
+    assert NONSENSE in r["summary"]
+
+
+@pytest.mark.parametrize("product", [99999999, "99999999"])
+def test_unknown_product_id_is_not_found(demo_services: Services, product: object) -> None:
+    r = failure(demo_services, "product_details", product=product)
+    assert r["error_type"] == "not_found" and r["kind"] == "product"
+    assert r["product"] == "99999999"
+
+
+# ------------------------------------------------------------------------------ bad arguments
+
+
+@pytest.mark.parametrize(("name", "args", "argument"), [
+    ("popular_products", {"k": 0}, "k"),
+    ("recommend_products", {"user_id": USER, "k": 101}, "k"),
+    ("search_products", {"query": "milk", "k": "ten"}, "k"),
+    ("recommend_products", {"user_id": USER, "strategy": "magic"}, "strategy"),
+    ("recommend_products", {"user_id": USER, "min_price": 5, "max_price": 2}, "max_price"),
+    ("search_products", {"query": "milk", "min_price": 5, "max_price": 2}, "max_price"),
+    ("recommend_products", {"user_id": USER, "max_price": -1}, "max_price"),
+    ("search_products", {"query": "milk", "min_price": -0.5}, "min_price"),
+    ("popular_products", {"department": "nope"}, "department"),
+    ("recommend_products", {"user_id": USER, "department": "nope"}, "department"),
+    ("search_products", {"query": "milk", "department": "nope"}, "department"),
+    ("order_trends", {"by": "year"}, "by"),
+    ("funnel_analysis", {"by": "year"}, "by"),
+    ("user_profile", {"user_id": USER, "colour": "red"}, "colour"),
+    ("customer_segments", {"k": 3}, "k"),
+    ("search_products", {"k": 3}, "query"),
+    ("similar_products", {"k": 3}, "product"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_bad_argument_is_named(demo_services: Services, name: str, args: dict[str, Any],
+                               argument: str) -> None:
+    r = failure(demo_services, name, **args)
+    assert r["error_type"] == "invalid_argument"
+    assert r["argument"] == argument
+    assert argument in r["summary"]
+
+
+def test_unknown_department_lists_the_departments(demo_services: Services) -> None:
+    departments = sorted(demo_services.products["department"].astype(str).unique())
+    r = failure(demo_services, "popular_products", department="nope")
+    assert r["allowed"] == departments
+    assert all(d in r["error"] for d in departments)
+
+
+def test_inverted_price_range_says_why(demo_services: Services) -> None:
+    r = failure(demo_services, "recommend_products", user_id=USER, min_price=5, max_price=2)
+    assert r["value"] == 2 and "min_price" in r["error"]
+
+
+def test_unknown_tool_raises(demo_services: Services) -> None:
+    with pytest.raises(InvalidArgument) as info:
+        run_tool(demo_services, "teleport_products", {})
+    assert info.value.argument == "tool"
+    assert info.value.allowed == sorted(TOOLS)
+
+
+# ------------------------------------------------------------------------------ the CLI
+
+runner = CliRunner()
+
+
+def _tool_cli(settings: Settings, *args: str) -> Any:
+    return runner.invoke(app, ["tool", *args, "--store", str(settings.store_path)])
+
+
+def test_cli_prints_the_result(demo_settings: Settings, demo_services: Services) -> None:
+    result = _tool_cli(demo_settings, "user_profile", json.dumps({"user_id": USER}))
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["user_id"] == USER and out["summary"].startswith(f"User {USER}:")
+
+
+def test_cli_not_found_prints_and_exits_1(demo_settings: Settings,
+                                          demo_services: Services) -> None:
+    result = _tool_cli(demo_settings, "user_profile", json.dumps({"user_id": UNKNOWN_USER}))
+    assert result.exit_code == 1
+    out = json.loads(result.stdout)
+    assert out["error_type"] == "not_found" and out["kind"] == "user"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["teleport_products", "{}"], "error: invalid tool='teleport_products'"),
+    (["user_profile", "{user_id: 42"], "error: ARGS is not JSON"),
+    (["user_profile", "[42]"], "error: ARGS must be a JSON object"),
+])
+def test_cli_usage_errors_exit_2(demo_settings: Settings, args: list[str], message: str) -> None:
+    result = _tool_cli(demo_settings, *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+    if "tool=" in message:
+        assert "recommend_products" in result.output  # the message lists the tools
+
+
+def test_never_bought_recommendations_stay_personal(demo_services: Services) -> None:
+    """With "never bought", a repeat-heavy blend has little left: the list is filled from the
+    discovery models (ALS, item-CF) before best sellers."""
+    r = run_tool(demo_services, "recommend_products", {"user_id": 42, "exclude_purchased": True,
+                                                       "k": 10})
+    models = {item["model"] for item in r["items"]}
+    assert len(r["items"]) == 10 and models & {"als", "item_cf"}, models
