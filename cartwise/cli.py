@@ -240,6 +240,128 @@ def tool(
             raise typer.Exit(1)
 
 
+def _ensure_store(s: Settings) -> None:
+    """Build the store (generating the demo data first when needed) if a stage is missing."""
+    from cartwise.store import Store
+
+    store = Store(s.store_path)
+    if not all(store.has_stage(st) for st in ("data", "recsys", "analytics", "retrieval")):
+        typer.echo(f"building the store {s.store_path} (first run: this takes a minute) ...",
+                   err=True)
+        _build(s, {}, force=False)
+
+
+def _serving_logs() -> None:
+    from cartwise.server.middleware import RequestIdFilter
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RequestIdFilter())
+        handler.setFormatter(logging.Formatter(
+            "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (CARTWISE_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (CARTWISE_PORT).")] = None,
+    store: Annotated[Path | None, typer.Option(help="Model store folder.")] = None,
+    ui: Annotated[bool, typer.Option(help="Serve the chat UI at /ui.")] = True,
+) -> None:
+    """Serve the API, the chat UI (/ui) and, when configured, the Slack bot (/slack/events);
+    builds the store first (and the demo data) when it is missing."""
+    with _edge():
+        import uvicorn
+
+        from cartwise.server.app import create_app
+
+        s = _settings(store_dir=store, host=host, port=port)
+        _ensure_store(s)
+        _serving_logs()
+        application = create_app(s, ui=ui)
+        base = f"http://{s.host}:{s.port}"
+        typer.echo(f"Cartwise is up: chat UI {base}/ui/  API docs {base}/docs  "
+                   f"({application.state.runtime.model_info.provider} chat model)")
+        uvicorn.run(application, host=s.host, port=s.port, log_config=None, access_log=False)
+
+
+@app.command()
+def chat(
+    session: Annotated[str | None, typer.Option(help="Session to continue (default: new).")] = None,
+    store: Annotated[Path | None, typer.Option(help="Model store folder.")] = None,
+) -> None:
+    """Chat in the terminal: tool steps are shown as they happen; /new starts a new session,
+    /history shows this one, /quit (or Ctrl-D) leaves."""
+    with _edge():
+        from cartwise.agent.chat import new_session_id
+        from cartwise.runtime import Runtime
+
+        s = _settings(store_dir=store)
+        _ensure_store(s)
+        runtime = Runtime.open(s)
+        sid = session or new_session_id()
+        typer.echo(f"Cartwise ({runtime.model_info.provider} chat model), session {sid}. "
+                   "Ask about products, shoppers or orders; /quit to leave.")
+        try:
+            while True:
+                try:
+                    text = input("you> ").strip()
+                except EOFError:
+                    break
+                if not text:
+                    continue
+                if text in ("/quit", "/exit"):
+                    break
+                if text == "/new":
+                    sid = new_session_id()
+                    typer.echo(f"new session {sid}")
+                    continue
+                if text == "/history":
+                    for m in runtime.chat.history(sid):
+                        typer.echo(f"  {m['role']}: {m['content'][:200]}")
+                    continue
+                _chat_turn(runtime, sid, text)
+        finally:
+            runtime.close()
+
+
+def _chat_turn(runtime: Any, sid: str, text: str) -> None:
+    from cartwise.errors import InvalidArgument
+
+    try:
+        for event in runtime.chat.stream(sid, text):
+            if event["type"] == "tool_call":
+                typer.secho(f"  -> {event['name']}({json.dumps(event['args'])})",
+                            fg=typer.colors.BRIGHT_BLACK)
+            elif event["type"] == "tool_result":
+                typer.secho(f"  <- {event['summary'][:160]} ({event['ms'] or 0:.0f} ms)",
+                            fg=typer.colors.BRIGHT_BLACK)
+            elif event["type"] == "text":
+                typer.echo(("\n" if event.get("replace") else "") + event["text"], nl=False)
+            elif event["type"] == "done":
+                typer.echo("")
+    except InvalidArgument as exc:
+        typer.echo(f"(not sent: {exc})")
+
+
+@app.command()
+def slack(
+    store: Annotated[Path | None, typer.Option(help="Model store folder.")] = None,
+) -> None:
+    """Run the Slack bot over Socket Mode (needs CARTWISE_SLACK_APP_TOKEN, _BOT_TOKEN and
+    _SIGNING_SECRET); `cartwise serve` serves it over HTTP at /slack/events instead."""
+    with _edge():
+        from cartwise.runtime import Runtime
+        from cartwise.ui.slack import run_socket_mode
+
+        s = _settings(store_dir=store)
+        _ensure_store(s)
+        runtime = Runtime.open(s)
+        try:
+            run_socket_mode(s, runtime)
+        finally:
+            runtime.close()
+
+
 @app.command()
 def info(
     store: Annotated[Path | None, typer.Option(help="Model store folder.")] = None,

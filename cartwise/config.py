@@ -198,6 +198,29 @@ class Settings(BaseSettings):
     )
     chat_timeout: float = Field(60.0, gt=0, description="Seconds an LLM request may take.")
 
+    # --- server, UI, Slack -------------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address `cartwise serve` listens on.")
+    port: int = Field(8000, ge=0, le=65535, description="Port `cartwise serve` listens on.")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS (JSON list); none = same origin."
+    )
+    admin_token: SecretStr | None = Field(
+        None, description="Bearer token of POST /admin/retrain; unset = the endpoint is disabled."
+    )
+    chat_rate_limit: int = Field(
+        60, ge=0, description="Chat requests per minute per client (0 = no limit)."
+    )
+    slack_bot_token: SecretStr | None = Field(None, description="Slack bot token (xoxb-...).")
+    slack_signing_secret: SecretStr | None = Field(
+        None, description="Slack signing secret; with the bot token it enables /slack/events."
+    )
+    slack_app_token: SecretStr | None = Field(
+        None, description="Slack app-level token (xapp-...) for Socket Mode (`cartwise slack`)."
+    )
+    slack_api_url: str | None = Field(
+        None, description="Slack Web API base URL (default: Slack's; a stand-in for tests)."
+    )
+
     # --- logging -------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO")
 

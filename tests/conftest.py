@@ -14,6 +14,7 @@ from tests.factories import write_instacart
 
 if TYPE_CHECKING:
     from cartwise.config import Settings
+    from cartwise.runtime import Runtime
     from cartwise.services import Services
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -64,3 +65,15 @@ def demo_services(demo_settings: Settings) -> Iterator[Services]:
     services = build_services(demo_settings)
     yield services
     services.close()
+
+
+@pytest.fixture(scope="session")
+def demo_runtime(demo_settings: Settings, demo_services: Services) -> Runtime:
+    """A serving runtime over the demo services: the offline model, sessions in memory. Not
+    closed (the services belong to ``demo_services``)."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from cartwise.agent.memory import Sessions
+    from cartwise.runtime import Runtime
+
+    return Runtime(demo_settings, demo_services, Sessions(InMemorySaver(), "memory", ""))

@@ -134,6 +134,16 @@ class ChatService:
     def _config(self, session_id: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": session_id}, "recursion_limit": 12}
 
+    def check(self, session_id: str | None, text: str) -> None:
+        """Validate a turn's input without running it (front ends call this before streaming).
+
+        Raises:
+            InvalidArgument: an empty or too long message, a malformed session id.
+        """
+        self._check_text(text)
+        if session_id:
+            check_session_id(session_id)
+
     def _check_text(self, text: str) -> str:
         if not isinstance(text, str) or not text.strip():
             raise InvalidArgument("message", text, "a non-empty text")

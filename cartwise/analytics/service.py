@@ -631,6 +631,34 @@ class Analytics:
             "segment": segments.SEGMENT_NAMES[int(row["segment"])],
         }
 
+    def list_users(self, offset: int = 0, limit: int = 50) -> dict[str, Any]:
+        """A page of shoppers in user id order: ``user_id``, ``orders``, ``value``, ``segment``,
+        ``churn_level``, plus ``total`` and ``next_offset`` (None on the last page).
+
+        Raises:
+            InvalidArgument: a negative ``offset`` or ``limit`` outside 1..1000.
+        """
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise InvalidArgument("offset", offset, "a whole number >= 0")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise InvalidArgument("limit", limit, "a whole number from 1 to 1000")
+        _ = self.users
+        c = self._cols
+        total = len(c["user_id"])
+        rows = range(offset, min(offset + limit, total))
+        users = [{"user_id": int(c["user_id"][u]), "orders": int(c["n_orders"][u]),
+                  "value": r(c["monetary"][u]),
+                  "segment": segments.SEGMENT_NAMES[int(c["segment"][u])],
+                  "churn_level": (LEVELS[int(c["churn_level"][u])]
+                                  if int(c["churn_level"][u]) >= 0 else "unknown")}
+                 for u in rows]
+        end = offset + len(users)
+        return jsonable({"users": users, "offset": offset, "limit": limit, "total": total,
+                         "next_offset": end if end < total else None, **self._value_fields(),
+                         "summary": f"Shoppers {offset + 1}-{end} of {fmt_num(total)}."
+                         if users else f"No shoppers from {offset + 1} on ({fmt_num(total)} "
+                         "in all)."})
+
     def customer_journey(self) -> dict[str, Any]:
         """First-time vs repeat shoppers, basket sizes, reorder rate by order number, days
         between orders."""

@@ -19,6 +19,7 @@ from cartwise.errors import InvalidArgument, UnknownProduct, UnknownUser
 from cartwise.services import Services
 from cartwise.tools import schemas as s
 from cartwise.tools.results import (
+    filters_text,
     invalid_argument,
     invalid_arguments,
     not_found_product,
@@ -35,22 +36,6 @@ def _names(items: list[Mapping[str, Any]], n: int = 3) -> str:
     names = [str(x.get("name") or x.get("product_name")) for x in items[:n]]
     more = f" and {len(items) - n} more" if len(items) > n else ""
     return ", ".join(names) + more
-
-
-def _filters_text(department: str | None, lo: float | None, hi: float | None,
-                  never_bought: bool = False) -> str:
-    parts = []
-    if department:
-        parts.append(f"in {department}")
-    if lo is not None and hi is not None:
-        parts.append(f"priced {lo:g}-{hi:g}")
-    elif hi is not None:
-        parts.append(f"under {hi:g}")
-    elif lo is not None:
-        parts.append(f"from {lo:g}")
-    if never_bought:
-        parts.append("never bought before")
-    return f" ({', '.join(parts)})" if parts else ""
 
 
 def resolve_product(services: Services, text: str) -> tuple[Result, Result]:
@@ -87,7 +72,7 @@ def recommend_products(services: Services, a: s.RecommendArgs) -> Result:
                            score=i["relevance"], confidence=i["confidence"], model=i["model"],
                            reason=i["reason"]) for i in out.pop("items")]
     f = out["filters"]
-    where = _filters_text(f["department"], f["min_price"], f["max_price"],
+    where = filters_text(f["department"], f["min_price"], f["max_price"],
                           f["exclude_purchased"])
     if rec.fallback == "unknown_user":
         summary = (f"User {a.user_id} is not in the shop's data, so these are best sellers"
@@ -113,7 +98,7 @@ def search_products(services: Services, a: s.SearchArgs) -> Result:
                            match=h.match) for h in hits]
     dept = (", ".join(services.search.resolve_department(a.department)) if a.department
             else None)
-    where = _filters_text(dept, a.min_price, a.max_price)
+    where = filters_text(dept, a.min_price, a.max_price)
     summary = (f"{len(items)} products match {a.query!r}{where}: {_names(items)}." if items
                else f"No product matches {a.query!r}{where}.")
     return {"query": a.query, "filters": {"department": dept, "min_price": a.min_price,

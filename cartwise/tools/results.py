@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -31,6 +31,25 @@ def product_entry(product_id: int, name: str, aisle: str, department: str,
     return {"product_id": int(product_id), "name": str(name), "aisle": str(aisle),
             "department": str(department),
             "price": round(float(price), 2) if price is not None else None, **extra}
+
+
+def filters_text(department: str | None, lo: float | None, hi: float | None,
+                 never_bought: bool = False,
+                 money: Callable[[float], str | None] = lambda v: f"{v:g}") -> str:
+    """The filters of a product list as a parenthesised phrase (" (in produce, under 3)"), or
+    "" without filters; ``money`` formats a price."""
+    parts = []
+    if department:
+        parts.append(f"in {department}")
+    if lo is not None and hi is not None:
+        parts.append(f"between {money(lo)} and {money(hi)}")
+    elif hi is not None:
+        parts.append(f"under {money(hi)}")
+    elif lo is not None:
+        parts.append(f"over {money(lo)}")
+    if never_bought:
+        parts.append("not bought before")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def not_found_user(exc: UnknownUser) -> dict[str, Any]:

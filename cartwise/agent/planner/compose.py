@@ -15,6 +15,7 @@ from typing import Any
 
 from cartwise.agent.planner.references import find_product_list, product_name
 from cartwise.agent.planner.types import PlannedCall
+from cartwise.tools.results import filters_text
 
 log = logging.getLogger(__name__)
 
@@ -253,20 +254,10 @@ def _recommend(call: PlannedCall, result: Mapping[str, Any], unit: str) -> str:
     items = find_product_list(result) or []
     k = _k(call, 5)
     fallback = result.get("fallback")
-    filters = []
     dept = call.args.get("department")
-    if dept:
-        filters.append(f"in {_clean(dept)}")
-    lo, hi = call.args.get("min_price"), call.args.get("max_price")
-    if lo is not None and hi is not None:
-        filters.append(f"between {_money(lo, unit)} and {_money(hi, unit)}")
-    elif hi is not None:
-        filters.append(f"under {_money(hi, unit)}")
-    elif lo is not None:
-        filters.append(f"over {_money(lo, unit)}")
-    if call.args.get("exclude_purchased"):
-        filters.append("not bought before")
-    where = f" ({', '.join(filters)})" if filters else ""
+    where = filters_text(_clean(dept) if dept else None, call.args.get("min_price"),
+                         call.args.get("max_price"), bool(call.args.get("exclude_purchased")),
+                         lambda v: _money(v, unit))
     if fallback == "unknown_user":
         head = f"User {uid} was not found, so here are our best sellers instead{where}:"
     elif fallback:

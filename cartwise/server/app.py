@@ -1,0 +1,100 @@
+"""The FastAPI app factory: the chat API, REST over the tools, operational routes, the Gradio UI
+at ``/ui`` and the Slack bot at ``/slack/events``, all over one :class:`~cartwise.runtime.Runtime`.
+
+``create_app(settings)`` loads the store once (services, chat model, session store) and the
+app's lifespan closes them at shutdown; ``create_app(settings, runtime)`` serves a runtime the
+caller owns (tests). Nothing is built at import.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse, Response
+
+from cartwise.config import Settings
+from cartwise.runtime import Runtime
+from cartwise.server import routes_chat, routes_meta, routes_tools
+from cartwise.server.errors import install_error_handlers
+from cartwise.server.middleware import RateLimiter, RequestContext
+
+log = logging.getLogger(__name__)
+
+
+def _version() -> str:
+    try:
+        return version("cartwise")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0"
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None, *, ui: bool = True,
+               slack: bool = True) -> FastAPI:
+    """The Cartwise HTTP app.
+
+    Args:
+        settings: the settings (server, chat, Slack, CORS, rate limit, admin token).
+        runtime: the loaded runtime to serve; None = open one for ``settings`` now and close
+            it when the app shuts down.
+        ui: mount the Gradio chat UI at ``/ui``.
+        slack: mount the Slack bot at ``/slack/events`` when its token and signing secret are
+            set.
+
+    Raises:
+        StoreError: the store is not built (``cartwise build`` or ``cartwise serve`` builds it).
+    """
+    owned = runtime is None
+    rt = runtime or Runtime.open(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info("Cartwise serving %s with the %s chat model", rt.services.store.root,
+                 rt.model_info.provider)
+        yield
+        if owned:
+            rt.close()
+
+    app = FastAPI(title="Cartwise", version=_version(), lifespan=lifespan,
+                  description="A conversational agent over a shop's recommendation, search and "
+                              "analytics tools: chat, REST over the tools, and operations.")
+    app.state.runtime = rt
+    app.state.rate_limiter = RateLimiter(settings.chat_rate_limit)
+    install_error_handlers(app)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["*"], allow_headers=["*"],
+                           expose_headers=["X-Request-ID"])
+    app.add_middleware(RequestContext)
+
+    app.include_router(routes_chat.router)
+    app.include_router(routes_tools.router)
+    app.include_router(routes_meta.router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> Response:
+        return RedirectResponse("/ui/" if ui else "/docs")
+
+    if slack and settings.slack_bot_token and settings.slack_signing_secret:
+        _mount_slack(app, settings, rt)
+    if ui:
+        import gradio as gr
+
+        from cartwise.ui.gradio_app import build_ui
+
+        app = gr.mount_gradio_app(app, build_ui(rt), path="/ui")
+    return app
+
+
+def _mount_slack(app: FastAPI, settings: Settings, runtime: Runtime) -> None:
+    from cartwise.ui.slack import build_slack_app, slack_request_handler
+
+    handler = slack_request_handler(build_slack_app(settings, runtime))
+
+    @app.post("/slack/events", include_in_schema=False)
+    async def slack_events(request: Request) -> Response:
+        return await handler.handle(request)

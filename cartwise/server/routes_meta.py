@@ -1,0 +1,125 @@
+"""Operational routes: ``/health``, ``/models``, ``/stats``, ``/config`` (read-only) and
+``POST /admin/retrain`` (bearer token from settings)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Response
+
+from cartwise.recsys.engine import STRATEGIES
+from cartwise.runtime import Runtime
+from cartwise.server.deps import RuntimeDep
+
+router = APIRouter(tags=["service"])
+
+STAGES = ("data", "recsys", "analytics", "retrieval")
+
+
+def _built(runtime: Runtime) -> dict[str, Any]:
+    store = runtime.services.store
+    return {name: (m or {}).get("built_at") for name in STAGES
+            for m in [store.manifest(name)]}
+
+
+@router.get("/health")
+def health(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
+    """Each component and the chat model in use; 503 when a part is missing."""
+    s = runtime.services
+    stages = _built(runtime)
+    components = {
+        "store": {"ok": all(stages.values()), "path": str(s.store.root), "built_at": stages},
+        "recommenders": {"ok": True, "users": int(s.recommenders.x.n_users),
+                         "products": int(s.recommenders.x.n_items)},
+        "search": {"ok": len(s.search) > 0, "products": len(s.search)},
+        "analytics": {"ok": True},
+        "sessions": {"ok": True, "kind": runtime.sessions.kind},
+        "chat_model": {"ok": True, **runtime.model_info.to_dict()},
+    }
+    ok = all(c["ok"] for c in components.values())
+    if not ok:
+        response.status_code = 503
+    return {"status": "ok" if ok else "degraded", "components": components,
+            "retraining": runtime.retraining}
+
+
+@router.get("/models")
+def models(runtime: RuntimeDep) -> dict[str, Any]:
+    """The chat model, the recommenders (strategies, hybrid weights, settings) and the
+    embedding model."""
+    s = runtime.services
+    recsys = s.store.manifest("recsys") or {}
+    retrieval = s.store.manifest("retrieval") or {}
+    return {
+        "chat": runtime.model_info.to_dict(),
+        "recommenders": {"strategies": list(STRATEGIES), "hybrid_weights": s.recommenders.weights,
+                         "settings": recsys.get("config", {}), "built_at": recsys.get("built_at"),
+                         "validation": recsys.get("validation")},
+        "embedding": {"model": retrieval.get("model_id"), "dim": retrieval.get("dim"),
+                      "backend": retrieval.get("backend")},
+    }
+
+
+@router.get("/stats")
+def stats(runtime: RuntimeDep) -> dict[str, Any]:
+    """Table sizes of the data, uptime, and requests and chat turns served."""
+    data = runtime.services.store.manifest("data") or {}
+    counters = runtime.counters
+    return {"tables": data.get("tables", {}), "has_prices": data.get("has_prices"),
+            "uptime_s": round(time.time() - runtime.started, 1), **counters.snapshot()}
+
+
+@router.get("/config")
+def config(runtime: RuntimeDep) -> dict[str, Any]:
+    """The tuning knobs in force (read-only; secrets are never shown)."""
+    st = runtime.settings
+    s = runtime.services
+    return {
+        "recommendations": {"tuning": dataclasses.asdict(s.recommenders.tuning),
+                            "hybrid_weights": s.recommenders.weights},
+        "analytics": dataclasses.asdict(s.analytics.params),
+        "search": {"candidates": st.search_candidates,
+                   "product_match_threshold": st.product_match_threshold},
+        "chat": {"provider": st.chat_provider, "model": runtime.model_info.model,
+                 "context_messages": st.chat_context_messages,
+                 "keep_messages": st.chat_keep_messages, "max_chars": st.chat_max_chars,
+                 "grounding": st.chat_grounding, "rate_limit_per_minute": st.chat_rate_limit,
+                 "sessions": st.sessions},
+        "server": {"cors_origins": st.cors_origins,
+                   "retrain_enabled": st.admin_token is not None},
+    }
+
+
+def _authorise(runtime: Runtime, authorization: str | None) -> None:
+    token = runtime.settings.admin_token
+    if token is None:
+        raise HTTPException(403, detail="retraining over HTTP is disabled: set "
+                                        "CARTWISE_ADMIN_TOKEN")
+    given = (authorization or "").removeprefix("Bearer ").strip()
+    if not authorization or not authorization.startswith("Bearer ") or not hmac.compare_digest(
+            given.encode(), token.get_secret_value().encode()):
+        raise HTTPException(401, detail="a valid bearer token is required",
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
+@router.post("/admin/retrain", status_code=202)
+def retrain(runtime: RuntimeDep,
+            authorization: Annotated[str | None, Header()] = None,
+            force: bool = False) -> dict[str, Any]:
+    """Rebuild the store in the background and swap the new models in without a restart
+    (202); 409 while a rebuild runs, 401 without the token, 403 when disabled."""
+    _authorise(runtime, authorization)
+    if not runtime.retrain(force=force):
+        raise HTTPException(409, detail="a retrain is already running")
+    return {"started": True, "status": runtime.retrain_status.to_dict()}
+
+
+@router.get("/admin/retrain")
+def retrain_status(runtime: RuntimeDep,
+                   authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+    """How the last or running retrain went."""
+    _authorise(runtime, authorization)
+    return {"running": runtime.retraining, "status": runtime.retrain_status.to_dict()}

@@ -1,0 +1,142 @@
+"""REST over the same tools the agent uses: recommendations, products, users, analytics.
+
+Routes call :func:`~cartwise.tools.catalog.run_tool`, so they validate and answer exactly as the
+tools do; a not-found result is a 404 and an invalid argument a 422 naming it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query
+
+from cartwise.server.deps import ServicesDep
+from cartwise.server.errors import raise_for_result
+from cartwise.services import Services
+from cartwise.tools.catalog import run_tool
+from cartwise.tools.schemas import FunnelBy, RecommendArgs, Strategy, TrendBy
+
+router = APIRouter()
+
+Result = dict[str, Any]
+
+
+def _tool(services: Services, name: str, where: str = "query", **args: Any) -> Result:
+    return raise_for_result(run_tool(services, name, {k: v for k, v in args.items()
+                                                      if v is not None}), where)
+
+
+def _recommend(services: Services, args: dict[str, Any], where: str) -> Result:
+    result = _tool(services, "recommend_products", where, **args)
+    if result.get("user_found") is False:
+        raise HTTPException(404, detail={"error_type": "not_found", "kind": "user",
+                                         "user_id": args["user_id"],
+                                         "error": f"user {args['user_id']} not found"})
+    return result
+
+
+@router.get("/recommendations/{user_id}", tags=["recommendations"])
+def recommendations(user_id: int, services: ServicesDep, k: int = 5,
+                    strategy: Strategy = "hybrid", department: str | None = None,
+                    min_price: float | None = None, max_price: float | None = None,
+                    exclude_purchased: bool = False) -> Result:
+    """Personalised recommendations for a known shopper (404 for an unknown one)."""
+    return _recommend(services, {"user_id": user_id, "k": k, "strategy": strategy,
+                                 "department": department, "min_price": min_price,
+                                 "max_price": max_price,
+                                 "exclude_purchased": exclude_purchased}, "query")
+
+
+@router.post("/recommendations", tags=["recommendations"])
+def recommendations_post(body: RecommendArgs, services: ServicesDep) -> Result:
+    """The same as ``GET /recommendations/{user_id}`` with the arguments in the body."""
+    return _recommend(services, body.model_dump(), "body")
+
+
+@router.get("/products/search", tags=["products"])
+def search_products(services: ServicesDep, q: str = Query(description="What to look for."),
+                    k: int = 5, department: str | None = None, min_price: float | None = None,
+                    max_price: float | None = None) -> Result:
+    """Semantic product search."""
+    return _tool(services, "search_products", query=q, k=k, department=department,
+                 min_price=min_price, max_price=max_price)
+
+
+@router.get("/products/popular", tags=["products"])
+def popular_products(services: ServicesDep, k: int = 10, department: str | None = None
+                     ) -> Result:
+    """Best sellers, overall or in one department."""
+    return _tool(services, "popular_products", k=k, department=department)
+
+
+@router.get("/products/{product_id}", tags=["products"])
+def product_details(product_id: int, services: ServicesDep) -> Result:
+    """A product's details (404 for an unknown id)."""
+    return _tool(services, "product_details", product=str(product_id))
+
+
+@router.get("/products/{product_id}/similar", tags=["products"])
+def similar_products(product_id: int, services: ServicesDep, k: int = 5) -> Result:
+    """Products like this one."""
+    return _tool(services, "similar_products", product=str(product_id), k=k)
+
+
+@router.get("/products/{product_id}/bought-together", tags=["products"])
+def bought_together(product_id: int, services: ServicesDep, k: int = 5) -> Result:
+    """Products most often in the same basket, with support, confidence and lift."""
+    return _tool(services, "frequently_bought_together", product=str(product_id), k=k)
+
+
+@router.get("/users", tags=["users"])
+def users(services: ServicesDep, offset: int = 0, limit: int = 50) -> Result:
+    """A page of shoppers in id order, with orders, value, segment and churn level."""
+    return services.analytics.list_users(offset, limit)
+
+
+@router.get("/users/{user_id}/profile", tags=["users"])
+def user_profile(user_id: int, services: ServicesDep) -> Result:
+    """A shopper's profile (404 for an unknown user)."""
+    return _tool(services, "user_profile", user_id=user_id)
+
+
+@router.get("/users/{user_id}/similar", tags=["users"])
+def similar_users(user_id: int, services: ServicesDep, k: int = 5) -> Result:
+    """Shoppers with similar purchase histories."""
+    return _tool(services, "similar_users", user_id=user_id, k=k)
+
+
+@router.get("/analytics/segments", tags=["analytics"])
+def segments(services: ServicesDep) -> Result:
+    """RFM segments and K-means clusters."""
+    return _tool(services, "customer_segments")
+
+
+@router.get("/analytics/churn", tags=["analytics"])
+def churn(services: ServicesDep, user_id: int | None = None, k: int = 10) -> Result:
+    """One shopper's churn risk, or the k valuable shoppers most at risk."""
+    return _tool(services, "churn_risk", user_id=user_id, k=k)
+
+
+@router.get("/analytics/ltv", tags=["analytics"])
+def ltv(services: ServicesDep, user_id: int | None = None, k: int = 10) -> Result:
+    """One shopper's lifetime value, or the k most valuable and the value tiers."""
+    return _tool(services, "lifetime_value", user_id=user_id, k=k)
+
+
+@router.get("/analytics/journey", tags=["analytics"])
+def journey(services: ServicesDep) -> Result:
+    """First-time vs repeat shoppers, basket sizes, reorders, days between orders."""
+    return _tool(services, "customer_journey")
+
+
+@router.get("/analytics/funnel", tags=["analytics"])
+def funnel(services: ServicesDep, device: str | None = None, sex: str | None = None,
+           by: FunnelBy | None = None) -> Result:
+    """The conversion funnel, filtered and/or split."""
+    return _tool(services, "funnel_analysis", device=device, sex=sex, by=by)
+
+
+@router.get("/analytics/trends", tags=["analytics"])
+def trends(services: ServicesDep, by: TrendBy | None = None) -> Result:
+    """Order volume by day of week, hour, day, week or month."""
+    return _tool(services, "order_trends", by=by)

@@ -1,0 +1,234 @@
+"""The FastAPI app over real HTTP (uvicorn on a free port) on the demo store: chat, streaming,
+sessions, REST over the tools, operational routes, errors, rate limit, CORS, the admin token."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+from pydantic import SecretStr
+
+from cartwise.agent.memory import Sessions
+from cartwise.config import Settings
+from cartwise.runtime import Runtime
+from cartwise.server.app import create_app
+from cartwise.server.middleware import RateLimiter
+from tests.http import serving
+
+
+def _runtime(settings: Settings, services) -> Runtime:  # type: ignore[no-untyped-def]
+    return Runtime(settings, services, Sessions(InMemorySaver(), "memory", ""))
+
+
+@pytest.fixture(scope="module")
+def api(demo_settings: Settings, demo_services) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
+    settings = demo_settings.model_copy(update={"chat_rate_limit": 0})
+    app = create_app(settings, _runtime(settings, demo_services), ui=False)
+    with serving(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        yield client
+
+
+def _sse(text: str) -> list[dict[str, Any]]:
+    events = []
+    for block in text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines())
+        events.append({"event": lines["event"], **json.loads(lines["data"])})
+    return events
+
+
+# ------------------------------------------------------------------------------ chat
+
+
+def test_chat_turns_share_a_session(api: httpx.Client) -> None:
+    r = api.post("/chat", json={"message": "What should user 42 buy next?"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    sid = body["session_id"]
+    assert body["model"] == "offline" and "user 42" in body["reply"]
+    assert body["tool_calls"][0]["name"] == "recommend_products"
+    assert set(body["tool_calls"][0]) == {"name", "args", "summary", "ok", "ms"}
+    r = api.post("/chat", json={"message": "make it 10", "session_id": sid})
+    assert r.json()["tool_calls"][0]["args"] == {"user_id": 42, "k": 10}
+    history = api.get(f"/sessions/{sid}").json()["messages"]
+    assert [m["role"] for m in history].count("user") == 2
+    assert api.delete(f"/sessions/{sid}").json() == {"session_id": sid, "cleared": True}
+    assert api.get(f"/sessions/{sid}").json()["messages"] == []
+
+
+def test_chat_stream_is_server_sent_events(api: httpx.Client) -> None:
+    r = api.post("/chat/stream", json={"message": "top 3 best sellers in produce",
+                                       "session_id": "sse-1"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    events = _sse(r.text)
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "session" and kinds[-1] == "done"
+    assert kinds.index("tool_call") < kinds.index("tool_result") < kinds.index("text")
+    assert "".join(e["text"] for e in events if e["event"] == "text") == events[-1]["reply"]
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    ({"message": ""}, 422),
+    ({"message": "hi", "session_id": "not valid!"}, 422),
+    ({"text": "hi"}, 422),
+    ({"message": "x" * 5000}, 413),
+])
+def test_bad_chat_requests(api: httpx.Client, body: dict[str, Any], status: int) -> None:
+    for path in ("/chat", "/chat/stream"):
+        assert api.post(path, json=body).status_code == status
+
+
+def test_huge_bodies_are_refused_before_reading(api: httpx.Client) -> None:
+    r = api.post("/chat", content=b"{" + b" " * (2 << 20) + b"}",
+                 headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_request_ids(api: httpx.Client) -> None:
+    assert len(api.get("/health").headers["x-request-id"]) == 16
+    assert api.get("/health", headers={"X-Request-ID": "abc-123"}).headers[
+        "x-request-id"] == "abc-123"
+
+
+# ------------------------------------------------------------------------------ REST
+
+
+@pytest.mark.parametrize(("path", "key"), [
+    ("/recommendations/42?k=3&strategy=als&max_price=5", "items"),
+    ("/products/search?q=almond%20milk&k=3", "results"),
+    ("/products/popular?k=3&department=produce", "items"),
+    ("/products/1", "product_name"),
+    ("/products/1/similar?k=3", "similar"),
+    ("/products/1/bought-together?k=3", "partners"),
+    ("/users?limit=5", "users"),
+    ("/users/42/profile", "summary"),
+    ("/users/42/similar?k=3", "users"),
+    ("/analytics/segments", "segments"),
+    ("/analytics/churn?k=5", "users"),
+    ("/analytics/churn?user_id=42", "score"),
+    ("/analytics/ltv?k=5", "tiers"),
+    ("/analytics/journey", "summary"),
+    ("/analytics/funnel?by=device", "summary"),
+    ("/analytics/trends?by=dow", "summary"),
+])
+def test_rest_endpoints(api: httpx.Client, path: str, key: str) -> None:
+    r = api.get(path)
+    assert r.status_code == 200, r.text
+    assert key in r.json() and r.json()["summary"]
+
+
+def test_post_recommendations(api: httpx.Client) -> None:
+    r = api.post("/recommendations", json={"user_id": 42, "k": 4, "department": "dairy"})
+    assert r.status_code == 200 and len(r.json()["items"]) == 4
+    assert {i["department"] for i in r.json()["items"]} == {"dairy eggs"}
+    r = api.post("/recommendations", json={"user_id": 42, "k": 0})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "k"
+
+
+@pytest.mark.parametrize("path", ["/recommendations/987654321", "/users/987654321/profile",
+                                  "/users/987654321/similar", "/analytics/churn?user_id=987654321",
+                                  "/products/99999999", "/products/99999999/similar",
+                                  "/products/99999999/bought-together"])
+def test_unknown_ids_are_404(api: httpx.Client, path: str) -> None:
+    r = api.get(path)
+    assert r.status_code == 404, r.text
+
+
+@pytest.mark.parametrize(("path", "field"), [
+    ("/recommendations/42?k=0", "k"),
+    ("/recommendations/42?strategy=magic", "strategy"),
+    ("/recommendations/42?min_price=5&max_price=1", "max_price"),
+    ("/recommendations/42?department=nope", "department"),
+    ("/recommendations/-4", "user_id"),
+    ("/products/search?q=milk&k=500", "k"),
+    ("/products/search", "q"),
+    ("/products/abc", "product_id"),
+    ("/analytics/trends?by=year", "by"),
+    ("/users?limit=0", "limit"),
+])
+def test_bad_arguments_are_422_naming_the_field(api: httpx.Client, path: str,
+                                                field: str) -> None:
+    r = api.get(path)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"][0]["loc"][-1] == field
+
+
+# ------------------------------------------------------------------------------ operations
+
+
+def test_health_models_stats_config(api: httpx.Client) -> None:
+    health = api.get("/health").json()
+    assert health["status"] == "ok"
+    assert health["components"]["chat_model"]["provider"] == "offline"
+    assert set(health["components"]) >= {"store", "recommenders", "search", "analytics"}
+    models = api.get("/models").json()
+    assert "hybrid" in models["recommenders"]["strategies"]
+    assert "MiniLM" in models["embedding"]["model"]
+    stats = api.get("/stats").json()
+    assert stats["tables"]["users"] == 2000 and stats["requests"] >= 1
+    config = api.get("/config").json()
+    assert "cycle_tolerance" in json.dumps(config) and "sk-" not in json.dumps(config)
+    assert api.get("/docs").status_code == 200
+    assert "/chat" in api.get("/openapi.json").json()["paths"]
+
+
+def test_rate_limit_per_client(demo_settings: Settings, demo_services) -> None:  # type: ignore[no-untyped-def]
+    settings = demo_settings.model_copy(update={"chat_rate_limit": 2})
+    app = create_app(settings, _runtime(settings, demo_services), ui=False)
+    with serving(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        codes = [client.post("/chat", json={"message": "hi"}).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+        r = client.post("/chat", json={"message": "hi"})
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+        assert client.get("/health").status_code == 200  # only chat is limited
+
+
+def test_rate_limiter_refills() -> None:
+    limiter = RateLimiter(60)
+    assert all(limiter.take("a", now=0.0) == 0 for _ in range(60))
+    assert limiter.take("a", now=0.0) > 0 and limiter.take("b", now=0.0) == 0
+    assert limiter.take("a", now=2.0) == 0
+
+
+def test_cors_origins_from_settings(demo_settings: Settings, demo_services) -> None:  # type: ignore[no-untyped-def]
+    settings = demo_settings.model_copy(update={"cors_origins": ["http://shop.example"]})
+    app = create_app(settings, _runtime(settings, demo_services), ui=False)
+    with serving(app) as url, httpx.Client(base_url=url) as client:
+        r = client.options("/chat", headers={"Origin": "http://shop.example",
+                                             "Access-Control-Request-Method": "POST"})
+        assert r.headers["access-control-allow-origin"] == "http://shop.example"
+        r = client.get("/health", headers={"Origin": "http://evil.example"})
+        assert "access-control-allow-origin" not in r.headers
+
+
+def test_admin_retrain_needs_the_token(demo_settings: Settings, demo_services) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(demo_settings, _runtime(demo_settings, demo_services), ui=False)
+    with serving(app) as url, httpx.Client(base_url=url) as client:
+        assert client.post("/admin/retrain").status_code == 403  # no token set: disabled
+    settings = demo_settings.model_copy(update={"admin_token": SecretStr("s3cret")})
+    runtime = _runtime(settings, demo_services)
+    app = create_app(settings, runtime, ui=False)
+    with serving(app) as url, httpx.Client(base_url=url, timeout=60) as client:
+        assert client.post("/admin/retrain").status_code == 401
+        wrong = {"Authorization": "Bearer nope"}
+        assert client.post("/admin/retrain", headers=wrong).status_code == 401
+        ok = {"Authorization": "Bearer s3cret"}
+        before = runtime.services
+        r = client.post("/admin/retrain", headers=ok)
+        assert r.status_code == 202 and r.json()["started"] is True
+        assert client.post("/admin/retrain", headers=ok).status_code == 409
+        deadline = time.monotonic() + 120
+        while client.get("/admin/retrain", headers=ok).json()["running"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        status = client.get("/admin/retrain", headers=ok).json()["status"]
+        assert status["state"] == "done", status
+        assert runtime.services is not before  # swapped in without a restart
+        r = client.post("/chat", json={"message": "What should user 42 buy next?"})
+        assert r.status_code == 200 and r.json()["tool_calls"]
+    runtime.close()  # closes the services it loaded, not the fixture's
+    assert before.search is demo_services.search
