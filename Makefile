@@ -10,9 +10,8 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: run test bench lint env clean
 
-run: $(STAMP)  ## build the demo store (generating the demo data if needed) and show it
-	$(BIN)/cartwise build
-	$(BIN)/cartwise info
+run: $(STAMP)  ## serve Cartwise on 127.0.0.1:8000 (builds the demo data and store when missing)
+	$(BIN)/cartwise serve
 
 test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest

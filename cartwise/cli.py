@@ -347,8 +347,9 @@ def _chat_turn(runtime: Any, sid: str, text: str) -> None:
 def slack(
     store: Annotated[Path | None, typer.Option(help="Model store folder.")] = None,
 ) -> None:
-    """Run the Slack bot over Socket Mode (needs CARTWISE_SLACK_APP_TOKEN, _BOT_TOKEN and
-    _SIGNING_SECRET); `cartwise serve` serves it over HTTP at /slack/events instead."""
+    """Run the Slack bot over Socket Mode (needs CARTWISE_SLACK_APP_TOKEN and _BOT_TOKEN);
+    `cartwise serve` serves it over HTTP at /slack/events instead (with _BOT_TOKEN and
+    _SIGNING_SECRET)."""
     with _edge():
         from cartwise.runtime import Runtime
         from cartwise.ui.slack import run_socket_mode

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 import uuid
@@ -23,9 +22,10 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+
+from tests.http import LiveServer
 
 
 def new_call_id() -> str:
@@ -114,10 +114,7 @@ class OpenAIStandIn:
         self.headers: list[dict[str, str]] = []
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
-        self.port: int | None = None
+        self._live: LiveServer | None = None
 
     # -- scripting -------------------------------------------------------------------------
 
@@ -146,50 +143,28 @@ class OpenAIStandIn:
     # -- lifecycle -------------------------------------------------------------------------
 
     @property
+    def port(self) -> int | None:
+        return self._live.port if self._live is not None else None
+
+    @property
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>/v1``, for ``base_url=`` of the OpenAI clients."""
-        if self.port is None:
+        if self._live is None:
             raise RuntimeError("the stand-in is not started")
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{self._live.url}/v1"
 
     def start(self, timeout: float = 10.0) -> OpenAIStandIn:
         """Bind a free port, serve in a daemon thread, return once connections are accepted."""
-        if self._thread is not None:
+        if self._live is not None:
             raise RuntimeError("the stand-in is already started")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._socket, self.port = sock, sock.getsockname()[1]
-        config = uvicorn.Config(
-            self._app(), lifespan="off", log_config=None, log_level="warning", access_log=False,
-            timeout_graceful_shutdown=2,
-        )
-        # not in the main thread, so uvicorn installs no signal handlers
-        self._server = server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="openai-standin", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the OpenAI stand-in did not start")
-            time.sleep(0.01)
-        socket.create_connection(("127.0.0.1", self.port), timeout=timeout).close()
+        self._live = LiveServer(self._app(), name="openai-standin").start(timeout)
         return self
 
     def stop(self) -> None:
-        """Ask the server to exit, join its thread and release the port (idempotent)."""
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            if self._thread.is_alive() and self._server is not None:
-                self._server.force_exit = True  # drop connections still streaming
-                self._thread.join(timeout=5)
-        if self._socket is not None:
-            self._socket.close()
-        self._server = self._thread = self._socket = None
+        """Shut the server down and release the port (idempotent)."""
+        if self._live is not None:
+            self._live.stop()
+        self._live = None
 
     def __enter__(self) -> OpenAIStandIn:
         return self.start()

@@ -136,7 +136,7 @@ def test_recommend_with_filters(demo_services: Services) -> None:
         assert item["department"] == "dairy eggs"
         assert 2 <= item["price"] <= 6
         assert item["product_id"] not in bought
-    assert "dairy eggs" in r["summary"] and "never bought" in r["summary"]
+    assert "dairy eggs" in r["summary"] and "not bought before" in r["summary"]
 
 
 def test_search_respects_max_price(demo_services: Services) -> None:
