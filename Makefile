@@ -16,13 +16,8 @@ run: $(STAMP)  ## serve Cartwise on 127.0.0.1:8000 (builds the demo data and sto
 test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)  ## benchmarks, reports in benchmarks/reports/; SCALE=full for Instacart scale
-	$(BIN)/python benchmarks/bench_generate.py --scale $(or $(SCALE),small)
-	$(BIN)/python benchmarks/bench_load.py --scale $(or $(SCALE),small)
-	$(BIN)/python benchmarks/bench_recsys.py --scale $(or $(SCALE),small)
-	$(BIN)/python benchmarks/bench_analytics.py --scale $(or $(SCALE),small)
-	$(BIN)/python benchmarks/bench_retrieval.py
-	$(BIN)/python benchmarks/bench_agent.py
+bench: $(STAMP)  ## every benchmark -> BENCHMARKS.md; SCALE=full for Instacart scale (~30 min)
+	$(BIN)/cartwise bench --scale $(or $(SCALE),small)
 
 lint: $(STAMP)
 	$(BIN)/ruff check cartwise tests benchmarks

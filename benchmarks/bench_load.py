@@ -76,9 +76,9 @@ def main() -> None:
         + ", ".join(f"{k} {v:,}" for k, v in counts.items())
         + "\n\n"
         + table(["step", "seconds", "peak RSS so far (MiB)"], rows)
-        + f"\n\nTargets: load <= 60 s: {'met' if load_s <= 60 else 'MISSED'} ({load_s:.1f} s); "
-        f"peak memory <= 6 GB: {'met' if peak_rss_mb() <= 6 * 1024 else 'MISSED'} "
-        f"({peak_rss_mb() / 1024:.2f} GiB)."
+        + f"\n\n## Targets\n\n- load <= 60 s: {'met' if load_s <= 60 else 'MISSED'} "
+        f"({load_s:.1f} s)\n- peak memory <= 6 GB: "
+        f"{'met' if peak_rss_mb() <= 6 * 1024 else 'MISSED'} ({peak_rss_mb() / 1024:.2f} GiB)"
     )
     write_report(f"load-{args.scale if args.data is None else 'data'}", "Data load benchmark",
                  body)

@@ -364,6 +364,34 @@ def slack(
 
 
 @app.command()
+def bench(
+    scale: Annotated[str, typer.Option(help="Data scale: tiny (2k users), small (20k users x 5k "
+                                            "products) or full (200k x 50k, Instacart scale).")
+                     ] = "small",
+    data: Annotated[Path | None, typer.Option(help="An existing Instacart-layout folder instead "
+                                                   "of generated data.")] = None,
+    clients: Annotated[int, typer.Option(help="Concurrent /chat clients.")] = 16,
+    duration: Annotated[float, typer.Option(help="Seconds of /chat load.")] = 60.0,
+) -> None:
+    """Run every benchmark on one data set and write BENCHMARKS.md (needs a source checkout:
+    the scripts live in benchmarks/)."""
+    with _edge():
+        import subprocess
+
+        if scale not in ("tiny", "small", "full"):
+            raise ConfigError(f"--scale must be tiny, small or full, not {scale!r}")
+        script = Path(__file__).resolve().parents[1] / "benchmarks" / "run_all.py"
+        if not script.is_file():
+            raise ConfigError(f"{script} is missing: `cartwise bench` runs from a source "
+                              "checkout of Cartwise")
+        cmd = [sys.executable, str(script), "--scale", scale, "--clients", str(clients),
+               "--duration", str(duration)]
+        if data is not None:
+            cmd += ["--data", str(data)]
+        raise typer.Exit(subprocess.run(cmd, check=False).returncode)
+
+
+@app.command()
 def info(
     store: Annotated[Path | None, typer.Option(help="Model store folder.")] = None,
 ) -> None:

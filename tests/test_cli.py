@@ -66,3 +66,12 @@ def test_bad_options_are_config_errors(tmp_path: Path, instacart_dir: Path) -> N
 def test_info_on_an_empty_store(tmp_path: Path) -> None:
     result = runner.invoke(app, ["info", "--store", str(tmp_path / "none")])
     assert result.exit_code == 2 and "cartwise build" in result.output
+
+
+def test_bench_rejects_an_unknown_scale() -> None:
+    from typer.testing import CliRunner
+
+    from cartwise.cli import app
+
+    result = CliRunner().invoke(app, ["bench", "--scale", "huge"])
+    assert result.exit_code == 2 and "--scale must be tiny, small or full" in result.output
