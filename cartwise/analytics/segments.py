@@ -23,7 +23,7 @@ import pandas as pd
 log = logging.getLogger(__name__)
 
 #: Shoppers the silhouette of each k is measured on (its cost grows with the square).
-SILHOUETTE_SAMPLE = 3000
+SILHOUETTE_SAMPLE = 2000
 
 #: The named segments, in display order, with what they mean.
 SEGMENTS: tuple[tuple[str, str], ...] = (
