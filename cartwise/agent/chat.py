@@ -8,9 +8,12 @@ trace and the session id; ``stream`` yields the same turn as events while it hap
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
+import queue
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -109,6 +112,47 @@ def _provider_errors() -> tuple[type[BaseException], ...]:
     return (openai.APIError, httpx.HTTPError)
 
 
+_END = object()
+
+
+def _produced_in_thread(events: Iterator[Any]) -> Iterator[Any]:
+    """``events`` iterated in a producer thread and handed over through a queue, in order,
+    exceptions included.
+
+    A consumer that stops early and drops its iterator would otherwise leave the graph's stream
+    suspended until the garbage collector finalises it, and LangGraph's executor threads can
+    be gone by then: closing it hangs the collecting thread (a request thread, or the event
+    loop) for good. Here the producer closes ``events`` itself, in its own thread, once the
+    consumer has gone (it notices at the next event).
+    """
+    handover: queue.Queue[Any] = queue.Queue()
+    gone = threading.Event()
+
+    def produce() -> None:
+        try:
+            for event in events:
+                handover.put((True, event))
+                if gone.is_set():
+                    break
+        except BaseException as exc:  # handed to the consumer, which raises it
+            handover.put((False, exc))
+        finally:
+            events.close()
+            handover.put(_END)
+
+    ctx = contextvars.copy_context()  # request ids and tracing follow the turn
+    threading.Thread(target=ctx.run, args=(produce,), name="cartwise-chat-turn",
+                     daemon=True).start()
+    try:
+        while (item := handover.get()) is not _END:
+            ok, value = item
+            if not ok:
+                raise value
+            yield value
+    finally:
+        gone.set()
+
+
 class ChatService:
     """Runs conversations through one agent graph.
 
@@ -154,8 +198,11 @@ class ChatService:
 
     def stream(self, session_id: str | None, text: str) -> Iterator[dict[str, Any]]:
         """One turn as events (see :meth:`_events`); the model is asked to stream, and its text
-        is passed on as it is written unless a grounding check may still change it."""
-        return self._events(session_id, text, tokens=True)
+        is passed on as it is written unless a grounding check may still change it.
+
+        The turn runs in a thread of its own (see :func:`_produced_in_thread`), so a consumer
+        may stop early (a client gone mid-stream) and drop the iterator safely."""
+        return _produced_in_thread(self._events(session_id, text, tokens=True))
 
     def _events(self, session_id: str | None, text: str, tokens: bool
                 ) -> Iterator[dict[str, Any]]:

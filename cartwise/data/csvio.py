@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -36,6 +37,9 @@ _ARROW_TYPES: dict[str, pa.DataType] = {
 _NULLS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None"]
 _BLOCK_SIZE = 1 << 24  # 16 MiB: rows up to this size parse on the fast path
 _SNIFF_BYTES = 1 << 16
+#: Longest text cell accepted, in characters: no name, code or description comes near it, and
+#: one huge cell (a broken export) would make the later stages crawl through it.
+MAX_CELL_CHARS = 1 << 16
 
 
 def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
@@ -95,7 +99,9 @@ def read_csv(
 
     Raises:
         DataError: the file is missing, empty, binary, lacks a required column, or a cell cannot
-            be parsed as its column's kind (naming the column and the first offending lines).
+            be parsed as its column's kind (a non-finite or out-of-range number included) or
+            a text cell is longer than :data:`MAX_CELL_CHARS` (naming the column and the first
+            offending lines).
     """
     header = read_header(path)
     optional = optional or {}
@@ -113,9 +119,31 @@ def read_csv(
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         log.debug("fast CSV read of %s failed (%s); re-reading as text", path, exc)
         df = _read_slow(path, wanted, notes)
+    else:
+        if not all(np.isfinite(df[c].dropna()).all() for c, k in wanted.items() if k == "float"):
+            # Arrow reads "inf" and "1e400" as floats: the slow path names them
+            df = _read_slow(path, wanted, notes)
+    _check_cell_sizes(df, wanted, path)
     if df.empty and not allow_empty:
         raise DataError("file has a header but no data rows", path=path)
     return df
+
+
+def _check_cell_sizes(df: pd.DataFrame, wanted: Mapping[str, Kind], path: Path) -> None:
+    for name, kind in wanted.items():
+        if kind != "str":
+            continue
+        lengths = df[name].str.len()
+        too_long = (lengths > MAX_CELL_CHARS).fillna(False).astype(bool)
+        if too_long.any():
+            idx = too_long[too_long].index
+            raise DataError(
+                f"{len(idx)} value(s) longer than {MAX_CELL_CHARS:,} characters (the longest: "
+                f"{int(lengths.max()):,})",
+                path=path,
+                column=name,
+                rows=[f"line {i + 2}" for i in idx[:20]],
+            )
 
 
 def _read_fast(path: Path, header: list[str], wanted: Mapping[str, Kind]) -> pd.DataFrame:
@@ -192,6 +220,10 @@ def _parse_text(
     else:
         parsed = pd.to_numeric(col, errors="coerce")
     bad = parsed.isna() & ~is_null
+    if kind != "datetime":
+        # "inf", "1e400" and whole numbers beyond int64 (about 9.2e18) parse, but are no value
+        limit = 2.0**63 if kind == "int" else np.inf
+        bad |= parsed.notna() & ~(parsed.astype("float64").abs() < limit)
     if bad.any():
         idx = bad[bad].index
         sample = ", ".join(repr(str(v))[:40] for v in col[idx[:3]])

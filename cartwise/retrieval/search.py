@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 #: Largest ``k`` a call accepts (as the other services).
 MAX_K = 100
 
-_ID_QUERY = re.compile(r"^\s*(?:product\s*(?:id)?\s*|id\s*|#\s*)?(\d{1,18})\s*$", re.IGNORECASE)
+# an id, negative ones included (no product has one; "-1" must not fuzzy-match "Banana 1 lb")
+_ID_QUERY = re.compile(r"^\s*(?:product\s*(?:id)?\s*|id\s*|#\s*)?(-?\d{1,18})\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,19 @@ status codes with a JSON body.
 * invalid argument -> 422 ``{"detail": [{"loc": [where, argument], "msg", "type"}]}`` (the
   shape of FastAPI's own validation errors, so clients read one format)
 * store not built / unreadable -> 503; configuration errors -> 500 with the message.
+* a request FastAPI cannot validate -> 422 in FastAPI's shape, its echoed inputs made
+  JSON-safe (a body may hold NaN, Infinity or lone surrogates).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from cartwise.errors import (
@@ -43,8 +48,29 @@ def raise_for_result(result: dict[str, Any], where: str = "query") -> dict[str, 
     return result
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` (JSON-like) with what strict JSON cannot carry made printable: non-finite floats
+    as ``"nan"`` / ``"inf"`` / ``"-inf"``, lone surrogates in strings backslash-escaped."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {json_safe(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Translate the project's exceptions everywhere in ``app``."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes each bad input; Python's JSON parser accepts NaN,
+        # Infinity and lone surrogates, which the response cannot encode (a 500 otherwise)
+        return JSONResponse({"detail": json_safe(jsonable_encoder(exc.errors()))},
+                            status_code=422)
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError) -> JSONResponse:
