@@ -26,6 +26,14 @@ def machine() -> str:
             f"{platform.platform()}")
 
 
+def percentiles(values: Sequence[float], digits: int = 2) -> str:
+    """``"p50 / p95 / p99"`` of ``values`` with ``digits`` decimals."""
+    import numpy as np
+
+    a = np.asarray(values, dtype=float)
+    return " / ".join(f"{np.percentile(a, q):.{digits}f}" for q in (50, 95, 99))
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A Markdown table."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

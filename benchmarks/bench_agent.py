@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import table, write_report  # noqa: E402
+from _report import percentiles, table, write_report  # noqa: E402
 from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
 
 from cartwise.agent.factory import build_chat_service  # noqa: E402
@@ -55,11 +55,6 @@ class TimedOffline(OfflineChatModel):
             return super().respond(messages)
         finally:
             self.spent.append((time.perf_counter() - t0) * 1000)
-
-
-def _pcts(values: list[float]) -> str:
-    a = np.asarray(values)
-    return " / ".join(f"{np.percentile(a, q):.1f}" for q in (50, 95, 99))
 
 
 def run(chat: Any, spent: list[float], cases: list[dict[str, Any]], repeats: int
@@ -119,10 +114,10 @@ def main() -> None:
     turns = len(results["in memory"]["turn"])
     for label, res in results.items():
         rows += [
-            (f"whole turn ({label})", _pcts(res["turn"])),
-            (f"  offline model: plan + compose ({label})", _pcts(res["model"])),
-            (f"  tools ({label})", _pcts(res["tools"])),
-            (f"  graph + checkpointer ({label})", _pcts(res["graph"])),
+            (f"whole turn ({label})", percentiles(res["turn"], 1)),
+            (f"  offline model: plan + compose ({label})", percentiles(res["model"], 1)),
+            (f"  tools ({label})", percentiles(res["tools"], 1)),
+            (f"  graph + checkpointer ({label})", percentiles(res["graph"], 1)),
         ]
     model_p50 = float(np.percentile(results["in memory"]["model"], 50))
     graph_p50 = max(float(np.percentile(r["graph"], 50)) for r in results.values())

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import peak_rss_mb, table, write_report  # noqa: E402
+from _report import peak_rss_mb, percentiles, table, write_report  # noqa: E402
 
 from cartwise.config import get_settings  # noqa: E402
 from cartwise.data.load import resolve_source  # noqa: E402
@@ -55,11 +55,6 @@ r = Recommenders.from_store(Store(Path(sys.argv[1])))
 r.recommend(int(r.x.user_ids[0]), k=10)
 print(before, rss())
 """
-
-
-def percentiles(ms: list[float]) -> str:
-    a = np.asarray(ms)
-    return " / ".join(f"{np.percentile(a, q):.2f}" for q in (50, 95, 99))
 
 
 def time_calls(fn, args_list) -> list[float]:

@@ -30,10 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import peak_rss_mb, table, write_report  # noqa: E402
+from _report import peak_rss_mb, percentiles, table, write_report  # noqa: E402
 
 from cartwise.build import build_store  # noqa: E402
 from cartwise.config import get_settings  # noqa: E402
@@ -136,10 +135,6 @@ def tool_args(services: Any, rng: random.Random) -> dict[str, Callable[[], dict[
     }
 
 
-def pcts(ms: list[float]) -> str:
-    return " / ".join(f"{np.percentile(ms, q):.2f}" for q in (50, 95, 99))
-
-
 def bench_tools(services: Any, calls: int) -> list[tuple[str, int, str, int]]:
     rng = random.Random(7)
     gens = tool_args(services, rng)
@@ -153,7 +148,7 @@ def bench_tools(services: Any, calls: int) -> list[tuple[str, int, str, int]]:
             result = run_tool(services, name, args)
             ms.append((time.perf_counter() - t0) * 1000)
             failures += "error_type" in result
-        rows.append((name, calls, pcts(ms), failures))
+        rows.append((name, calls, percentiles(ms), failures))
     return rows
 
 
@@ -235,7 +230,7 @@ def load_test(settings: Any, user_ids: list[int], clients: int, duration: float
                 missing += max(0, sent - sum(m["role"] == "user" for m in msgs))
         return {"startup_s": startup, "turns": len(latencies), "errors": len(errors),
                 "error_kinds": sorted(set(errors))[:5], "wall_s": wall,
-                "throughput": len(latencies) / wall, "latency": pcts(latencies) if latencies
+                "throughput": len(latencies) / wall, "latency": percentiles(latencies) if latencies
                 else "-", "sessions": len(sessions), "missing_turns": missing}
     finally:
         server.send_signal(signal.SIGINT)
