@@ -6,12 +6,13 @@ given scale, or an existing folder):
 1. the data stage (load + validate + Parquet; in a child process: not analytics, for context);
 2. the analytics stage build: the whole stage and each step (the affinity precomputation
    among them), with the peak resident memory;
-3. every ``Analytics`` call served from the stage (``Analytics.from_store``): p50 / p99 over
+3. every ``Analytics`` call served from the stage (``load_analytics``): p50 / p99 over
    repeated calls for several users and products;
-4. every call computed on demand from the tables: *cold* = the first call on a fresh
-   ``Analytics`` over tables already in memory (it builds the row index and the per-shopper
-   table it needs), *warm* = later calls on the same instance (shared tables built, each
-   result computed anew: aggregate results are cleared from the cache between calls).
+4. every call computed on demand from the tables (``Analytics.on_demand``): *cold* = the first
+   call on a fresh ``Analytics`` over tables already in memory (its calculator builds the row
+   index and the per-shopper table it needs), *warm* = later calls on the same instance (shared
+   tables built, each result computed anew: aggregate results are cleared from the cache
+   between calls).
 
 Targets (issue 5): affinity precomputation <= 60 s at Instacart scale; every call <= 2 s on
 demand and <= 50 ms served from the precomputed or cached result.
@@ -40,8 +41,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import peak_rss_mb, table, write_report  # noqa: E402
 
-from cartwise.analytics import Analytics, build_analytics_stage  # noqa: E402
-from cartwise.data.stage import read_data  # noqa: E402
+from cartwise.analytics import (  # noqa: E402
+    Analytics,
+    Calculator,
+    build_analytics_stage,
+    load_analytics,
+)
+from cartwise.catalog import Catalog, load_catalog  # noqa: E402
+from cartwise.data.stage import load_data  # noqa: E402
 from cartwise.store import Store  # noqa: E402
 
 SCALES = {"small": (20_000, 5_000), "full": (200_000, 50_000)}
@@ -83,35 +90,46 @@ def _load() -> str:
     return f"load average {one:.1f} (1 min) / {five:.1f} (5 min) on {os.cpu_count()} cores"
 
 
-def _ids(a: Analytics, kind: str, n: int, seed: int) -> list[int]:
+def _sample(ids: np.ndarray, n: int, seed: int) -> list[int]:
     rng = np.random.default_rng(seed)
-    if kind == "user":
-        ids = a.users["user_id"].to_numpy()
-    else:  # products that sell (so that the calls do real work), plus a never-bought one
-        table_ = a.product_table
-        ids = table_["product_id"].to_numpy()[table_["purchases"].to_numpy() > 0]
     return [int(x) for x in rng.choice(ids, size=min(n, len(ids)), replace=False)]
+
+
+def _served_ids(a: Analytics, n: int, seed: int) -> dict[str, list[int]]:
+    """Sample shoppers, and products that sell (so that the calls do real work)."""
+    selling = [row for row in range(len(a.catalog))
+               if a.source.product_stats(row)["purchases"] > 0]
+    return {"user": _sample(a.catalog.user_ids, n, seed),
+            "product": _sample(a.catalog.ids[selling], n, seed)}
+
+
+def _on_demand_ids(c: Calculator, n: int, seed: int) -> dict[str, list[int]]:
+    """:func:`_served_ids` from a calculator's tables (the same ids)."""
+    table_ = c.product_table
+    return {"user": _sample(c.users["user_id"].to_numpy(), n, seed),
+            "product": _sample(table_["product_id"].to_numpy()[
+                table_["purchases"].to_numpy() > 0], n, seed)}
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
     return float(np.percentile(samples, 50)), float(np.percentile(samples, 99))
 
 
-def _skip(a: Analytics, name: str, calendar: bool) -> bool:
+def _skip(name: str, calendar: bool, funnel: bool) -> bool:
     """Calls the data cannot answer (funnel without funnel tables, weeks without dates)."""
-    return name.startswith("funnel") and a.data.funnel_users is None or (
+    return name.startswith("funnel") and not funnel or (
         name == "order_trends (week)" and not calendar)
 
 
 def bench_served(store: Store, repeat: int, seed: int) -> tuple[float, dict[str, tuple]]:
     t0 = time.perf_counter()
-    a = Analytics.from_store(store)
+    a = load_analytics(store, load_catalog(store))
     load_s = time.perf_counter() - t0
     out = {}
-    ids = {"user": _ids(a, "user", repeat, seed), "product": _ids(a, "product", repeat, seed)}
-    calendar = a.context["time_kind"] != "snapshot"
+    ids = _served_ids(a, repeat, seed)
+    calendar, funnel = a.source.has_calendar(), a.source.has_funnel()
     for name, (call, kind) in CALLS.items():
-        if _skip(a, name, calendar):
+        if _skip(name, calendar, funnel):
             continue
         call(a, ids.get(kind, [0])[0])  # the first call may fill a cache (filtered funnel)
         samples = []
@@ -125,29 +143,29 @@ def bench_served(store: Store, repeat: int, seed: int) -> tuple[float, dict[str,
 
 
 #: The pieces on-demand calls share, built once per data set (name, how to build it).
-PREPARATION: tuple[tuple[str, Callable[[Analytics], Any]], ...] = (
-    ("row index (ids -> rows)", lambda a: a.index),
-    ("order totals (one pass over the lines)", lambda a: a.index.order_totals),
-    ("order timeline", lambda a: a.timeline),
-    ("shopper table (stats, churn, RFM, LTV)", lambda a: a.users),
+PREPARATION: tuple[tuple[str, Callable[[Calculator], Any]], ...] = (
+    ("row index (ids -> rows)", lambda c: c.index),
+    ("order totals (one pass over the lines)", lambda c: c.index.order_totals),
+    ("order timeline", lambda c: c.timeline),
+    ("shopper table (stats, churn, RFM, LTV)", lambda c: c.users),
     ("product statistics (build only: on demand, product_details reads one product's lines)",
-     lambda a: a.product_table),
+     lambda c: c.product_table),
 )
 
 
 def bench_on_demand(store: Store, repeat: int,
                     seed: int) -> tuple[float, list[tuple[str, str]], dict[str, tuple]]:
     t0 = time.perf_counter()
-    data = read_data(store)
+    data = load_data(store)
     read_s = time.perf_counter() - t0
-    warmup = Analytics(data)
+    catalog = Catalog.from_data(data)
+    warmup = Calculator(data)
     warmup.index  # noqa: B018 - first touch of the freshly read columns (page faults), once
-    ids = {"user": _ids(warmup, "user", repeat, seed),
-           "product": _ids(warmup, "product", repeat, seed)}
+    ids = _on_demand_ids(warmup, repeat, seed)
     del warmup
     gc.collect()
     prep = []
-    fresh = Analytics(data)
+    fresh = Calculator(data)
     for label, build in PREPARATION:
         t = time.perf_counter()
         build(fresh)
@@ -155,10 +173,11 @@ def bench_on_demand(store: Store, repeat: int,
     del fresh
     gc.collect()
     out = {}
+    funnel = data.funnel_users is not None and data.funnel_events is not None
     for name, (call, kind) in CALLS.items():
-        a = Analytics(data)
-        if _skip(a, name, data.has_timestamps):
+        if _skip(name, data.has_timestamps, funnel):
             continue
+        a = Analytics.on_demand(data, catalog=catalog)
         first = ids.get(kind, [0])[0]
         t = time.perf_counter()
         call(a, first)
@@ -217,7 +236,7 @@ def main() -> None:
     stage_s = time.perf_counter() - t0
     secs = stage.timings
     steps.append(("**analytics stage build (whole)**", f"{stage_s:.1f}", f"{peak_rss_mb():,.0f}"))
-    labels = {"read_data": "read the data stage", "index": "row index (ids -> rows)",
+    labels = {"load_data": "read the data stage", "index": "row index (ids -> rows)",
               "affinity": "**affinity precomputation** (B.T @ B in blocks, top partners)",
               "timeline": "order timeline", "shoppers": "shopper table (stats, churn, RFM, LTV)",
               "kmeans": "K-means (k by silhouette)", "products": "product statistics",
@@ -231,7 +250,8 @@ def main() -> None:
     size_mb = sum(p.stat().st_size for p in folder.iterdir()) / 2**20
 
     load_s, served = bench_served(store, args.repeat, args.seed)
-    steps.append(("load the analytics stage (Analytics.from_store)", f"{load_s:.2f}",
+    steps.append(("load the analytics stage (load_analytics, with the catalogue)",
+                  f"{load_s:.2f}",
                   f"{peak_rss_mb():,.0f}"))
     gc.collect()
     read_s, prep, on_demand = bench_on_demand(store, args.repeat, args.seed)
@@ -263,16 +283,17 @@ def main() -> None:
         + f"\n\nThe analytics stage holds {size_mb:,.1f} MiB: "
         + "; ".join(stage.details) + ".\n\n"
         "## Calls\n\n"
-        "On demand: *cold* = first call on a fresh `Analytics` over tables in memory (builds "
-        "the row index and, for shopper calls, the per-shopper table; scikit-learn, which "
-        "K-means needs, is imported when an on-demand `Analytics` is constructed, about 1 s "
-        "once per process, a start-up cost not counted here); *warm* = later calls "
-        f"(p50 / p99 over {max(args.repeat // 4, 3)} calls). Served = `Analytics.from_store`, "
+        "On demand: *cold* = first call on a fresh `Analytics.on_demand` over tables in memory "
+        "(builds the row index and, for shopper calls, the per-shopper table; scikit-learn, "
+        "which K-means needs, is imported when an on-demand calculator is constructed, about "
+        "1 s once per process, a start-up cost not counted here); *warm* = later calls "
+        f"(p50 / p99 over {max(args.repeat // 4, 3)} calls). Served = `load_analytics`, "
         f"p50 / p99 over {args.repeat} calls on different users / products.\n\n"
         + table(["call", "on demand cold (s)", "on demand warm p50 / p99 (ms)",
                  "served p50 / p99 (ms)", "targets"], rows)
         + "\n\nWhat a cold call spends most of its time on is building the pieces every "
-        "on-demand call shares, once per data set (a fresh `Analytics` over the same tables):\n\n"
+        "on-demand call shares, once per data set (a fresh `Calculator` over the same "
+        "tables):\n\n"
         + table(["shared on-demand piece", "seconds"], prep)
         + "\n\n## Targets\n\n"
         f"- affinity precomputation <= {AFFINITY_TARGET_S:.0f} s: "

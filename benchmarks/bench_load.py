@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import peak_rss_mb, table, write_report  # noqa: E402
 
 from cartwise.data.load import load_source, resolve_source  # noqa: E402
-from cartwise.data.stage import build_data_stage, read_data  # noqa: E402
+from cartwise.data.stage import build_data_stage, load_data  # noqa: E402
 from cartwise.store import Store  # noqa: E402
 
 SCALES = {"small": (20_000, 5_000), "full": (200_000, 50_000)}
@@ -68,7 +68,7 @@ def main() -> None:
     rows.append(("build data stage (load + Parquet)", f"{time.perf_counter() - t0:.1f}",
                  f"{peak_rss_mb():,.0f}"))
     t0 = time.perf_counter()
-    read_data(store)
+    load_data(store)
     rows.append(("read data stage", f"{time.perf_counter() - t0:.1f}", f"{peak_rss_mb():,.0f}"))
 
     body = (

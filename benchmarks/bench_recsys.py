@@ -33,13 +33,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import peak_rss_mb, percentiles, table, write_report  # noqa: E402
 
+from cartwise.catalog import load_catalog  # noqa: E402
 from cartwise.config import get_settings  # noqa: E402
 from cartwise.data.load import resolve_source  # noqa: E402
 from cartwise.data.stage import build_data_stage  # noqa: E402
 from cartwise.recsys.als import ALSRecommender, confidence  # noqa: E402
 from cartwise.recsys.report import run_evaluation  # noqa: E402
-from cartwise.recsys.service import Recommenders  # noqa: E402
-from cartwise.recsys.stage import build_recsys_stage, load_artifacts, recsys_config  # noqa: E402
+from cartwise.recsys.stage import build_recsys_stage, load_recsys, recsys_config  # noqa: E402
 from cartwise.store import Store  # noqa: E402
 
 SCALES = {"small": (20_000, 5_000), "full": (200_000, 50_000)}
@@ -49,9 +49,11 @@ from pathlib import Path
 def rss():
     return int(open('/proc/self/statm').read().split()[1]) * 4096 / 2**20
 before = rss()
-from cartwise.recsys.service import Recommenders
+from cartwise.catalog import load_catalog
+from cartwise.recsys.stage import load_recsys
 from cartwise.store import Store
-r = Recommenders.from_store(Store(Path(sys.argv[1])))
+store = Store(Path(sys.argv[1]))
+r = load_recsys(store, load_catalog(store))
 r.recommend(int(r.x.user_ids[0]), k=10)
 print(before, rss())
 """
@@ -95,7 +97,9 @@ def main() -> None:
     train_s = sum(timings[m] for m in ("als", "item_cf", "popularity", "repeat"))
 
     # ALS: ours against implicit directly, on the same confidence matrix, same settings
-    x, _, _ = load_artifacts(store)
+    catalog = load_catalog(store)
+    recs = load_recsys(store, catalog)
+    x = recs.x
     als_params = recsys_config(settings).params["als"]
     ours = ALSRecommender(type(ALSRecommender().params)(**als_params))
     t0 = time.perf_counter()
@@ -130,18 +134,17 @@ def main() -> None:
         ("ALS ratio (Cartwise / implicit)", f"{ratio:.3f}"),
     ]
 
-    recs = Recommenders.from_store(store)
     rng = np.random.default_rng(0)
     users = rng.choice(recs.x.user_ids, args.calls).tolist()
     items = rng.choice(recs.x.item_ids, args.calls).tolist()
-    dept = recs._dept_names[0]
+    where = catalog.product_filter(department=catalog.department_names[0], max_price=5.0)
     recs.recommend(users[0], k=10)  # warm-up
     lat = [
         ("recommend hybrid k=10", time_calls(lambda u: recs.recommend(u, k=10),
                                                [(u,) for u in users])),
         ("recommend hybrid k=10, dept + price + exclude bought",
-         time_calls(lambda u: recs.recommend(u, k=10, department=dept, max_price=5.0,
-                                             exclude_purchased=True), [(u,) for u in users])),
+         time_calls(lambda u: recs.recommend(u, k=10, where=where, exclude_purchased=True),
+                    [(u,) for u in users])),
         ("recommend als k=10", time_calls(lambda u: recs.recommend(u, k=10, strategy="als"),
                                           [(u,) for u in users])),
         ("similar items (item-CF) k=10", time_calls(lambda i: recs.similar_items(i, k=10),

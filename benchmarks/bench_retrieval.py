@@ -41,21 +41,24 @@ import scipy.sparse as sp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import peak_rss_mb, table, write_report  # noqa: E402
 
+from cartwise.catalog import Catalog, load_catalog  # noqa: E402
 from cartwise.config import get_settings  # noqa: E402
 from cartwise.data.instacart import _products  # noqa: E402
 from cartwise.data.load import resolve_source  # noqa: E402
 from cartwise.data.schema import LoadReport  # noqa: E402
 from cartwise.data.stage import build_data_stage  # noqa: E402
 from cartwise.errors import UnknownProduct  # noqa: E402
-from cartwise.retrieval.cache import EmbeddingCache, retrieval_cache_dir, text_key  # noqa: E402
+from cartwise.retrieval import CACHE_NAME  # noqa: E402
+from cartwise.retrieval.cache import EmbeddingCache, text_key  # noqa: E402
 from cartwise.retrieval.embedder import SentenceTransformerEmbedder, make_embedder  # noqa: E402
 from cartwise.retrieval.qdrant_store import QdrantServerStore  # noqa: E402
 from cartwise.retrieval.search import ProductSearch  # noqa: E402
 from cartwise.retrieval.stage import (  # noqa: E402
     CATALOG_FILE,
+    FORMAT_VERSION,
     STAGE,
     build_retrieval_stage,
-    open_product_search,
+    load_retrieval,
 )
 from cartwise.retrieval.text import grams_document, words_document  # noqa: E402
 from cartwise.retrieval.vectorstore import (  # noqa: E402
@@ -263,7 +266,8 @@ def load_queries() -> list[dict[str, Any]]:
 
 
 def relevant(hit: Any, q: Mapping[str, Any]) -> bool:
-    return hit.aisle in q.get("aisles", ()) or hit.department in q.get("departments", ())
+    return (hit.product.aisle in q.get("aisles", ())
+            or hit.product.department in q.get("departments", ()))
 
 
 def precision_at_5(ps: ProductSearch, queries: Sequence[Mapping[str, Any]]
@@ -275,7 +279,7 @@ def precision_at_5(ps: ProductSearch, queries: Sequence[Mapping[str, Any]]
         p = sum(relevant(h, q) for h in hits) / 5
         per_kind.setdefault(q["kind"], []).append(p)
         per_kind.setdefault("all", []).append(p)
-        detail.append((q["query"], p, [h.name for h in hits]))
+        detail.append((q["query"], p, [h.product.name for h in hits]))
     return {k: float(np.mean(v)) for k, v in per_kind.items()}, detail
 
 
@@ -290,6 +294,7 @@ def measure(ps: ProductSearch, queries: Sequence[Mapping[str, Any]], names: Sequ
         "dept": {},
         "price": {"min_price": PRICE_FILTER[0], "max_price": PRICE_FILTER[1]},
     }
+    catalog = ps.catalog
     for name, kw in conds.items():
         ms = []
         for _ in range(passes):
@@ -297,7 +302,12 @@ def measure(ps: ProductSearch, queries: Sequence[Mapping[str, Any]], names: Sequ
                 args = dict(kw)
                 if name == "dept":
                     args["department"] = DEPARTMENT_FILTERS[i % len(DEPARTMENT_FILTERS)]
-                ms.append(timed(lambda t=t, args=args: ps.search(t, k=5, **args))[0])
+
+                def run(t: str = t, args: dict[str, Any] = args) -> Any:
+                    # the filter is resolved in the timed call, as a tool does
+                    return ps.search(t, k=5, where=catalog.product_filter(**args))
+
+                ms.append(timed(run)[0])
         out[f"search_{name}"] = pct(ms)
     emb = [timed(lambda t=t: ps.embedder.encode_query(t))[0] for t in texts * passes]
     out["embed_query"] = pct(emb)
@@ -326,7 +336,9 @@ def resolution_quality(ps: ProductSearch, catalog: pd.DataFrame, rng: np.random.
         name, pid = str(catalog["name"].iat[r]), int(catalog["product_id"].iat[r])
         try:
             res = ps.resolve(name.lower())
-            ids = {res.product.id} | {a.id for a in res.alternatives if a.score >= res.confidence}
+            ids = {res.product.product_id} | {
+                a.product_id for a, c in zip(res.alternatives, res.alternative_confidences,
+                                             strict=True) if c >= res.confidence}
             exact += pid in ids
         except UnknownProduct:
             pass
@@ -338,7 +350,8 @@ def resolution_quality(ps: ProductSearch, catalog: pd.DataFrame, rng: np.random.
             words[longest] = w[:j] + w[j + 1:]
         try:
             res = ps.resolve(" ".join(words))
-            typo += res.product.id == pid or any(a.id == pid for a in res.alternatives[:2])
+            typo += res.product.product_id == pid or any(a.product_id == pid
+                                                         for a in res.alternatives[:2])
         except UnknownProduct:
             pass
     nonsense = ["zqxv blorft", "qwerty uiop", "xylophone repair kit", "jet engine", "lorem ipsum"]
@@ -385,7 +398,7 @@ def main() -> None:
     assert isinstance(embedder, SentenceTransformerEmbedder)
     embedder.warm_up()  # load the model, export the query encoder (once per model): not timed
     if not args.reuse_cache:
-        for f in retrieval_cache_dir(store.root).glob("embeddings-*.npz"):
+        for f in store.cache_dir(CACHE_NAME).glob("embeddings-*.npz"):
             f.unlink()
     with store.lock():
         build_data_stage(store, resolve_source(data_dir), force=True)
@@ -430,9 +443,12 @@ def main() -> None:
 
     # --- search over each backend ---------------------------------------------------------------
     queries = load_queries()
-    folder, manifest = store.open_stage(STAGE, 1)
-    catalog = pd.read_parquet(folder / CATALOG_FILE)
-    cache = EmbeddingCache(retrieval_cache_dir(store.root), embedder.model_id, embedder.dim)
+    folder, manifest = store.open_stage(STAGE, FORMAT_VERSION)
+    catalog = pd.read_parquet(folder / CATALOG_FILE)  # the index's frame, row = catalogue row
+    shop: Catalog = load_catalog(store)
+    popularity = catalog["popularity"].to_numpy(np.int64)
+    assert np.array_equal(catalog["product_id"].to_numpy(np.int64), shop.ids), "stale index"
+    cache = EmbeddingCache(store.cache_dir(CACHE_NAME), embedder.model_id, embedder.dim)
     vectors, found = cache.lookup([text_key(t) for t in catalog["text"].tolist()])
     assert found.all(), "the embedding cache lacks vectors of the built catalogue"
     spec = IndexSpec.from_dict(manifest["spec"])
@@ -449,7 +465,7 @@ def main() -> None:
     for backend in backends:
         log.info("backend %s", backend)
         if backend == "edge":
-            ps = open_product_search(store, settings, embedder=embedder)
+            ps = load_retrieval(store, settings, shop, embedder=embedder)
             build_other["edge"] = full_s - embed_s
             passes = args.passes
         elif backend == "local":
@@ -463,14 +479,15 @@ def main() -> None:
             write_points(qs, catalog, vectors)
             qs.finish()
             build_other["local"] = time.perf_counter() - t0
-            ps = ProductSearch(qs, embedder, catalog, threshold=settings.product_match_threshold,
+            ps = ProductSearch(qs, embedder, shop, popularity,
+                               threshold=settings.product_match_threshold,
                                candidates=settings.search_candidates)
             passes = args.local_passes
         elif backend == "numpy":
             t0 = time.perf_counter()
             ns = NumpyStore(catalog, vectors, spec)
             build_other["numpy"] = time.perf_counter() - t0
-            ps = ProductSearch(ns, embedder, catalog,  # type: ignore[arg-type]
+            ps = ProductSearch(ns, embedder, shop, popularity,  # type: ignore[arg-type]
                                threshold=settings.product_match_threshold,
                                candidates=settings.search_candidates)
             passes = args.passes

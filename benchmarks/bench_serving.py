@@ -37,7 +37,8 @@ from _report import peak_rss_mb, percentiles, table, write_report  # noqa: E402
 from cartwise.build import build_store  # noqa: E402
 from cartwise.config import get_settings  # noqa: E402
 from cartwise.services import build_services  # noqa: E402
-from cartwise.tools.catalog import TOOLS, run_tool  # noqa: E402
+from cartwise.tools.registry import TOOLS, run_tool  # noqa: E402
+from cartwise.tools.results import is_failure  # noqa: E402
 
 QUERIES = ["almond milk", "gluten free pasta", "dark chocolate", "spicy salsa", "greek yogurt",
            "breakfast cereal", "organic bananas", "sparkling water", "frozen pizza", "dog food"]
@@ -106,8 +107,8 @@ def build(settings: Any) -> tuple[list[tuple[str, str, str]], float]:
 
 def tool_args(services: Any, rng: random.Random) -> dict[str, Callable[[], dict[str, Any]]]:
     users = services.recommenders.x.user_ids
-    products = services.products["product_id"].to_numpy()
-    names = services.products["product_name"].astype(str).tolist()
+    products = services.catalog.ids
+    names = services.catalog.names.tolist()
 
     def user() -> int:
         return int(users[rng.randrange(len(users))])
@@ -147,7 +148,7 @@ def bench_tools(services: Any, calls: int) -> list[tuple[str, int, str, int]]:
             t0 = time.perf_counter()
             result = run_tool(services, name, args)
             ms.append((time.perf_counter() - t0) * 1000)
-            failures += "error_type" in result
+            failures += is_failure(result)
         rows.append((name, calls, percentiles(ms), failures))
     return rows
 

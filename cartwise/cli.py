@@ -219,7 +219,7 @@ def tool(
     printed too, and exit with status 1)."""
     with _edge():
         from cartwise.services import build_services
-        from cartwise.tools.catalog import run_tool, tool_spec
+        from cartwise.tools.registry import run_tool, tool_spec
         from cartwise.tools.results import is_failure
 
         tool_spec(name)  # an unknown tool fails before anything is loaded
@@ -235,17 +235,17 @@ def tool(
             result = run_tool(services, name, parsed)
         finally:
             services.close()
-        _echo_json(result)
+        _echo_json(result.model_dump(mode="json"))
         if is_failure(result):
             raise typer.Exit(1)
 
 
 def _ensure_store(s: Settings) -> None:
     """Build the store (generating the demo data first when needed) if a stage is missing."""
+    from cartwise.build import is_built
     from cartwise.store import Store
 
-    store = Store(s.store_path)
-    if not all(store.has_stage(st) for st in ("data", "recsys", "analytics", "retrieval")):
+    if not is_built(Store(s.store_path)):
         typer.echo(f"building the store {s.store_path} (first run: this takes a minute) ...",
                    err=True)
         _build(s, {}, force=False)

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     funnel_dir: Path | None = Field(
         None, description="Folder of the funnel tables (default: the data folder or its funnel/)."
     )
+    currency: str | None = Field(
+        None, min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$",
+        description="ISO 4217 code of the data's prices (e.g. GBP); default: what the data "
+                    "says (USD for the demo), else unknown (amounts shown without a symbol).",
+    )
 
     # --- demo data -----------------------------------------------------------------------
     demo_users: int = Field(2000, ge=1, description="Shoppers in the generated demo data.")

@@ -1,30 +1,32 @@
 """The one place where Cartwise's parts are wired together.
 
 ``build_services(settings)`` opens the built store and loads, once, everything the tools need:
-the recommenders, the product search (Qdrant over the product embeddings), the analytics and the
-catalogue. Front ends and the agent receive the :class:`Services`; nothing is loaded at import.
+the catalogue first (products, departments, shoppers), then the recommenders, the analytics and
+the product search (Qdrant over the product embeddings), each over that one catalogue. Front
+ends and the agent receive the :class:`Services`; nothing is loaded at import.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-import pandas as pd
-
+from cartwise.catalog import Catalog, load_catalog
 from cartwise.config import Settings
-from cartwise.data.stage import read_data
 from cartwise.store import Store
 
-if TYPE_CHECKING:
-    from cartwise.agent.planner import CatalogVocabulary
+if TYPE_CHECKING:  # the stages load lazily: importing this module stays cheap (the tools,
+    # and through them the planner, import it)
     from cartwise.analytics.service import Analytics
     from cartwise.recsys.service import Recommenders
     from cartwise.retrieval.search import ProductSearch
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,42 +36,20 @@ class Services:
     Attributes:
         settings: the settings they were loaded with.
         store: the model store.
+        catalog: the one product catalogue (ids, entries, departments, prices, shoppers).
         recommenders: recommendations, similar items and users, best sellers.
         search: semantic product search, similar products, name resolution.
         analytics: the shopper analytics (served from the precomputed stage).
-        products: the catalogue (``product_id``, ``product_name``, ``aisle``, ``department``,
-            ``price`` in the data's currency or NaN), in the data stage's order.
         load_seconds: seconds each part took to load.
     """
 
     settings: Settings
     store: Store
+    catalog: Catalog
     recommenders: Recommenders
     search: ProductSearch
     analytics: Analytics
-    products: pd.DataFrame
     load_seconds: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def has_prices(self) -> bool:
-        """Whether the catalogue has prices."""
-        return bool(self.products["price"].notna().any())
-
-    def vocabulary(self) -> CatalogVocabulary:
-        """What the offline planner needs to know about the shop: departments, aisles (with
-        their departments), product names and whether there are prices."""
-        from cartwise.agent.planner import CatalogVocabulary
-
-        p = self.products
-        pairs = p[["aisle", "department"]].drop_duplicates("aisle")
-        return CatalogVocabulary(
-            departments=sorted(p["department"].astype(str).unique().tolist()),
-            aisles=sorted(p["aisle"].astype(str).unique().tolist()),
-            product_names=p["product_name"].astype(str).tolist(),
-            has_prices=self.has_prices,
-            aisle_departments=dict(zip(pairs["aisle"].astype(str), pairs["department"].astype(str),
-                                       strict=True)),
-        )
 
     def close(self) -> None:
         """Release the product index (the other parts hold only memory)."""
@@ -80,25 +60,26 @@ def build_services(settings: Settings, store: Store | None = None) -> Services:
     """Load the parts of the store at ``settings.store_path`` (or ``store``).
 
     Raises:
-        StoreError: a stage is missing or incompatible (run ``cartwise build``).
+        StoreError: a stage is missing, incompatible, or built from another catalogue (run
+            ``cartwise build``).
     """
-    from cartwise.analytics.service import Analytics
-    from cartwise.recsys.service import Recommenders
-    from cartwise.retrieval.stage import open_product_search
+    from cartwise.analytics.stage import load_analytics
+    from cartwise.recsys.stage import load_recsys
+    from cartwise.retrieval.stage import load_retrieval
 
     store = store or Store(settings.store_path)
     seconds: dict[str, float] = {}
 
-    def timed(name: str, load):  # type: ignore[no-untyped-def]
+    def timed(name: str, load: Callable[[], T]) -> T:
         t0 = time.perf_counter()
         out = load()
         seconds[name] = round(time.perf_counter() - t0, 3)
         return out
 
-    products = timed("catalog", lambda: read_data(store, tables=("products",)).products)
-    recommenders = timed("recommenders", lambda: Recommenders.from_store(store))
-    analytics = timed("analytics", lambda: Analytics.from_store(store))
-    search = timed("search", lambda: open_product_search(store, settings))
+    catalog = timed("catalog", lambda: load_catalog(store, settings.currency))
+    recommenders = timed("recommenders", lambda: load_recsys(store, catalog))
+    analytics = timed("analytics", lambda: load_analytics(store, catalog))
+    search = timed("search", lambda: load_retrieval(store, settings, catalog))
     log.info("services loaded from %s (%s)", store.root,
              ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items()))
-    return Services(settings, store, recommenders, search, analytics, products, seconds)
+    return Services(settings, store, catalog, recommenders, search, analytics, seconds)

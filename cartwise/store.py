@@ -7,6 +7,7 @@ Layout::
       data@20261123T170402-1a2b3c/           (the current version of the "data" stage)
         manifest.json, *.parquet, ...
       .build.lock                             (held while a build runs)
+      .cache/<name>/                          (caches that survive rebuilds: embeddings, ...)
 
 A stage is written into a hidden temporary folder and published by renaming it to a versioned
 name and atomically replacing the stage's symlink (``os.replace``). A build that fails or is
@@ -95,6 +96,11 @@ class Store:
     def stage_dir(self, stage: str) -> Path:
         """The folder of the current version of ``stage`` (it may not exist)."""
         return self.root / stage
+
+    def cache_dir(self, name: str) -> Path:
+        """The cache folder ``name`` (``STORE/.cache/<name>``): outside the versioned stages, so
+        it survives rebuilds; only ever a cache (deleting it costs time, nothing else)."""
+        return self.root / ".cache" / name
 
     def has_stage(self, stage: str) -> bool:
         return (self.stage_dir(stage) / MANIFEST).is_file()

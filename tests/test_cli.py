@@ -7,7 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from cartwise.cli import app
-from cartwise.data.stage import read_data
+from cartwise.data.stage import load_data
 from cartwise.store import Store
 from tests.factories import PRIOR
 
@@ -47,7 +47,7 @@ def test_bad_data_exits_non_zero_with_one_message(tmp_path: Path, instacart_dir:
     assert "error: file" in result.output
     assert "order_products__prior.csv" in result.output and "line 9" in result.output
     assert "Traceback" not in result.output
-    assert len(read_data(Store(store_dir)).order_lines) == 9  # the last good store is intact
+    assert len(load_data(Store(store_dir)).order_lines) == 9  # the last good store is intact
 
 
 def test_missing_data_path(tmp_path: Path) -> None:

@@ -25,10 +25,14 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMe
 from cartwise.agent.models import ChatModelInfo
 from cartwise.agent.offline import text_of
 from cartwise.errors import InvalidArgument
+from cartwise.tools.results import is_failure
 
 log = logging.getLogger(__name__)
 
-_SESSION_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+#: The characters a session id may hold, and the pattern of a whole one (1-128 of them).
+SESSION_ID_CHARS = "A-Za-z0-9_.:@-"
+SESSION_ID_PATTERN = rf"^[{SESSION_ID_CHARS}]{{1,128}}$"
+_SESSION_ID = re.compile(SESSION_ID_PATTERN)
 
 
 @dataclass
@@ -99,7 +103,7 @@ def _step_of(message: ToolMessage, call: dict[str, Any] | None) -> ToolStep:
     summary = str(result.get("summary") or result.get("error") or "")
     return ToolStep(name=call["name"] if call else str(message.name),
                     args=dict(call["args"]) if call else {}, summary=summary,
-                    ok="error_type" not in result and "error" not in result,
+                    ok=not is_failure(result) and "error" not in result,
                     ms=artifact.get("ms"), result=result, id=str(message.tool_call_id))
 
 

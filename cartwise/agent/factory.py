@@ -35,7 +35,7 @@ def build_chat_service(settings: Settings, services: Services,
     sessions = sessions or open_sessions(settings)
     grounding = None
     if info.is_llm and settings.chat_grounding != "off":
-        grounding = GroundingCheck(services.products["product_name"].astype(str).tolist(),
+        grounding = GroundingCheck(services.catalog.vocabulary().product_names,
                                    mode=settings.chat_grounding)
     agent = build_agent(chat_model, build_tools(services), sessions.saver,
                         context_messages=settings.chat_context_messages,

@@ -3,15 +3,16 @@ tool results returned (or that the user typed).
 
 Contract
 --------
-* :class:`Evidence` is what the session has seen. :meth:`Evidence.add_result` walks a tool
-  result (dicts and lists at any depth) and records product ids (``product_id``, and lists under
-  ``product_ids``), product names (string values of ``name`` and ``product_name``, normalised by
-  :func:`normalize_name`), user ids (``user_id``, ``user_ids``) and every other id (``id`` and
-  ``*_id`` keys). Other strings are ignored. :meth:`Evidence.add_user_text` records the ids the
-  user typed ("user 42", "customer #7", "users 3 and 4", "product 123") and the text itself.
-  :meth:`Evidence.from_messages` builds one from LangChain messages: human messages are user
-  text, tool messages whose content parses as JSON are tool results, everything else (the
-  model's own turns and tool-call arguments, non-JSON tool output) is ignored.
+* :class:`Evidence` is what the session has seen. :meth:`Evidence.add_result` reads a typed
+  tool result (:mod:`cartwise.tools.results`) through its model: every product entry (id and
+  name, normalised by :func:`normalize_name`), the product names a result lists without an
+  entry (closest matches, examples), the user ids and the other ids (orders, aisles,
+  departments) its fields declare. Other strings are ignored. :meth:`Evidence.add_user_text`
+  records the ids the user typed ("user 42", "customer #7", "users 3 and 4", "product 123") and
+  the text itself. :meth:`Evidence.from_messages` builds one from LangChain messages: human
+  messages are user text, tool messages whose content is a result of their tool are results,
+  everything else (the model's own turns and tool-call arguments, other tool output) is
+  ignored.
 * :func:`check_reply` finds in a reply
 
   - catalogue product names (case-insensitive, whole words, leftmost-longest: "Organic Whole
@@ -28,9 +29,10 @@ Contract
   how many were removed. When nothing of substance would remain, ``text`` is
   :data:`FALLBACK_REPLY`. A reply with nothing ungrounded comes back unchanged.
 
-Both sides are tokenised alike by :func:`tokenize`: lower case (accents folded), split on
-anything but letters and digits, apostrophes dropped inside words ("Jerry's" -> "jerrys"),
-``&`` read as "and" and ``%`` as "percent". By default one-word catalogue names ("Simple",
+Both sides are tokenised alike by :func:`tokenize`, the project's one tokenizer
+(:func:`cartwise.text.words`): lower case (accents folded), split on anything but letters and
+digits, apostrophes dropped inside words ("Jerry's" -> "jerrys"), ``&`` read as "and" and ``%``
+as "percent". By default one-word catalogue names ("Simple",
 "Regular", "Cheese") are not matched: they collide with ordinary words (see ``min_words``).
 
 Build the :class:`NameMatcher` once per catalogue (50,000 names take a fraction of a second);
@@ -42,10 +44,13 @@ from __future__ import annotations
 import json
 import logging
 import re
-import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from cartwise.text import normalize, word_spans, words
+from cartwise.tools.registry import parse_tool_result
+from cartwise.tools.results import ToolResult, mentions
 
 if TYPE_CHECKING:
     from langchain_core.messages import BaseMessage
@@ -69,40 +74,19 @@ FALLBACK_REPLY = (
     "Could you rephrase the question, or ask about a specific product or user?"
 )
 
-#: Keys whose string values are product names.
-NAME_KEYS: frozenset[str] = frozenset({"name", "product_name"})
-
 # ------------------------------------------------------------------------------ tokenising
-
-_TOKEN = re.compile(r"[^\W_]+(?:['\u2019\u2018`][^\W_]+)*|[%&]")
-_APOSTROPHES = str.maketrans("", "", "'\u2019\u2018`")
-_SYMBOLS = {"&": "and", "%": "percent"}
-
-
-def _token(raw: str) -> str:
-    symbol = _SYMBOLS.get(raw)
-    if symbol is not None:
-        return symbol
-    token = raw.translate(_APOSTROPHES).casefold()
-    if not token.isascii():
-        token = "".join(c for c in unicodedata.normalize("NFKD", token)
-                        if not unicodedata.combining(c))
-    return token
-
-
-def _token_spans(text: str) -> list[tuple[str, int, int]]:
-    return [(_token(m.group()), m.start(), m.end()) for m in _TOKEN.finditer(text)]
 
 
 def tokenize(text: str) -> list[str]:
-    """The words of ``text`` as both product names and replies are compared."""
-    return [_token(m.group()) for m in _TOKEN.finditer(text)]
+    """The words of ``text`` as both product names and replies are compared: the project's one
+    tokenizer, :func:`cartwise.text.words`."""
+    return words(text)
 
 
 def normalize_name(name: str) -> str:
-    """A product name's comparison key: its tokens joined by single spaces
+    """A product name's comparison key: its words joined by single spaces
     ("Ben & Jerry's  Ice Cream" -> "ben and jerrys ice cream")."""
-    return " ".join(tokenize(name))
+    return normalize(name)
 
 
 # ------------------------------------------------------------------------------ name matching
@@ -171,7 +155,7 @@ class NameMatcher:
 
     def find(self, text: str) -> list[NameMatch]:
         """The catalogue names in ``text``, in order, none overlapping another."""
-        spans = _token_spans(text)
+        spans = word_spans(text)
         tokens = [token for token, _, _ in spans]
         found: list[NameMatch] = []
         i = 0
@@ -224,23 +208,6 @@ def _id_mentions(text: str) -> Iterator[_IdMention]:
 
 # ------------------------------------------------------------------------------ evidence
 
-def _as_id(value: object) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
-def _ids(value: object) -> list[int]:
-    values = value if isinstance(value, list | tuple) else [value]
-    return [i for i in map(_as_id, values) if i is not None]
-
-
 def _texts(content: object) -> list[str]:
     """The text parts of a message's content (a string or a list of content blocks)."""
     if isinstance(content, str):
@@ -267,28 +234,16 @@ class Evidence:
     #: The user's messages, normalised (joined tokens).
     user_texts: list[str] = field(default_factory=list)
 
-    def add_result(self, result: object) -> None:
-        """Records the product ids and names and the user ids of one tool result."""
-        stack: list[object] = [result]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, Mapping):
-                for key, value in node.items():
-                    if isinstance(value, Mapping | list | tuple):
-                        stack.append(value)
-                    if not isinstance(key, str):
-                        continue
-                    if key in NAME_KEYS:
-                        if isinstance(value, str) and (name := normalize_name(value)):
-                            self.product_names.add(name)
-                    elif key in ("product_id", "product_ids"):
-                        self.product_ids.update(_ids(value))
-                    elif key in ("user_id", "user_ids"):
-                        self.user_ids.update(_ids(value))
-                    elif key == "id" or key.endswith(("_id", "_ids")):
-                        self.other_ids.update(_ids(value))
-            elif isinstance(node, list | tuple):
-                stack.extend(node)
+    def add_result(self, result: ToolResult) -> None:
+        """Records the products (ids and names), product names, user ids and other ids a tool
+        result names (read from its model's types, :func:`~cartwise.tools.results.mentions`)."""
+        found = mentions(result)
+        self.product_ids.update(found.products)
+        self.product_names.update(normalize_name(n) for n in found.products.values())
+        self.product_names.update(normalize_name(n) for n in found.product_names)
+        self.product_names.discard("")
+        self.user_ids.update(found.user_ids)
+        self.other_ids.update(found.other_ids)
 
     def add_user_text(self, text: str) -> None:
         """Records the user ids (and product ids) the user typed, and the text."""
@@ -303,26 +258,35 @@ class Evidence:
             self.user_texts.append(normalized)
 
     def add_messages(self, messages: Iterable[BaseMessage | Mapping[str, Any]]) -> None:
-        """Adds a conversation: human messages as user text, JSON tool messages as results.
+        """Adds a conversation: human messages as user text, tool messages as results.
 
-        Messages are LangChain messages (``type`` "human" / "tool") or dicts with ``role``
-        "user" / "tool"; AI and system messages are skipped.
+        Messages are LangChain messages (``type`` "human" / "ai" / "tool") or dicts with
+        ``role`` "user" / "assistant" / "tool" (and ``name``, ``tool_calls``). A tool message
+        counts when its content is a result of its tool (named by the message, or by the call
+        it answers), read with that tool's model; other messages and tool output are skipped.
         """
+        names: dict[str, str] = {}
         for message in messages:
-            if isinstance(message, Mapping):
-                kind, content = message.get("role") or message.get("type"), message.get("content")
-            else:
-                kind, content = getattr(message, "type", None), getattr(message, "content", None)
+            get = message.get if isinstance(message, Mapping) else (
+                lambda key, m=message: getattr(m, key, None))
+            kind = get("role") or get("type")
             if kind in ("human", "user"):
-                for text in _texts(content):
+                for text in _texts(get("content")):
                     self.add_user_text(text)
+            elif kind in ("ai", "assistant"):
+                for call in get("tool_calls") or []:
+                    if call.get("id") is not None:
+                        names[str(call["id"])] = str(call.get("name"))
             elif kind == "tool":
-                for text in _texts(content):
+                tool = get("name") or names.get(str(get("tool_call_id")))
+                for text in _texts(get("content")):
                     try:
-                        result = json.loads(text)
+                        data = json.loads(text)
                     except (TypeError, ValueError):
                         continue
-                    self.add_result(result)
+                    result = parse_tool_result(tool, data)
+                    if result is not None:
+                        self.add_result(result)
 
     @classmethod
     def from_messages(cls, messages: Iterable[BaseMessage | Mapping[str, Any]]) -> Evidence:

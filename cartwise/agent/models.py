@@ -44,8 +44,9 @@ def offline_model(services: Services) -> BaseChatModel:
     from cartwise.agent.offline import OfflineChatModel
     from cartwise.agent.planner import Planner, QueryEmbedderEncoder
 
-    planner = Planner(services.vocabulary(), QueryEmbedderEncoder(services.search.embedder),
-                      cache_dir=services.store.root / "cache")
+    planner = Planner(services.catalog.vocabulary(),
+                      QueryEmbedderEncoder(services.search.embedder),
+                      cache_dir=services.store.cache_dir("planner"))
     planner.warm_up()
     return OfflineChatModel(planner=planner)
 

@@ -31,6 +31,8 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field
 
 from cartwise.agent.planner import Plan, PlannedCall, Planner, Turn
+from cartwise.agent.planner.references import read_result
+from cartwise.tools.results import ToolResult
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +68,10 @@ def to_turns(messages: Sequence[BaseMessage]) -> list[Turn]:
 
 
 def _pending_results(messages: Sequence[BaseMessage]
-                     ) -> tuple[list[PlannedCall], list[object]] | None:
-    """The last AI message's tool calls and their results when the conversation ends in tool
-    results (the graph asking for the reply), else None."""
+                     ) -> tuple[list[PlannedCall], list[ToolResult | None]] | None:
+    """The last AI message's tool calls and their results (typed; None where a call has no
+    readable result) when the conversation ends in tool results (the graph asking for the
+    reply), else None."""
     if not messages or not isinstance(messages[-1], ToolMessage):
         return None
     i = len(messages) - 1
@@ -79,14 +82,14 @@ def _pending_results(messages: Sequence[BaseMessage]
     ai = messages[i]
     assert isinstance(ai, AIMessage)
     by_id = {str(m.tool_call_id): m for m in messages[i + 1:] if isinstance(m, ToolMessage)}
-    calls, results = [], []
+    calls: list[PlannedCall] = []
+    results: list[ToolResult | None] = []
     for call in ai.tool_calls:
-        calls.append(PlannedCall(call["name"], dict(call["args"])))
+        planned = PlannedCall(call["name"], dict(call["args"]))
+        calls.append(planned)
         msg = by_id.get(str(call.get("id")))
-        try:
-            results.append(json.loads(text_of(msg)) if msg is not None else None)
-        except ValueError:
-            results.append({"error": text_of(msg)} if msg is not None else None)
+        results.append(read_result(Turn("tool", text_of(msg), planned.name, planned.args))
+                       if msg is not None else None)
     return calls, results
 
 

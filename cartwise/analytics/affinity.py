@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from cartwise.analytics.source import PartnerRows
 from cartwise.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,14 @@ class Partners:
         """``(partner rows, shared baskets)`` of one product, best first."""
         a, b = self.indptr[product_row], self.indptr[product_row + 1]
         return self.partner[a:b], self.count[a:b]
+
+    def top(self, product_row: int, k: int) -> PartnerRows:
+        """The ``k`` best partners of one product, with the basket counts around them."""
+        rows, together = self.of(product_row)
+        rows, together = rows[:k], together[:k]
+        return PartnerRows(rows, together, self.product_baskets[rows],
+                           int(self.product_baskets[product_row]), self.n_baskets,
+                           self.min_count)
 
     def save(self, path: Path) -> None:
         np.savez(

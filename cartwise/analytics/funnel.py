@@ -11,6 +11,7 @@ Funnel visitors are web sessions, a separate id space from the shoppers who plac
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,28 @@ def funnel_frame(funnel_users: pd.DataFrame, funnel_events: pd.DataFrame) -> pd.
     out = funnel_users[["user_id", "visit_date", "device", "sex"]].copy()
     out["mask"] = mask.reindex(out["user_id"]).fillna(0).astype(np.int64).to_numpy()
     return out
+
+
+class FunnelTables:
+    """The funnel tables of one data set, with the per-visitor frame (:func:`funnel_frame`) built
+    on first use (thread-safe) and shared by every :meth:`analysis`."""
+
+    def __init__(self, funnel_users: pd.DataFrame, funnel_events: pd.DataFrame) -> None:
+        self.funnel_users = funnel_users
+        self.funnel_events = funnel_events
+        self._frame: pd.DataFrame | None = None
+        self._lock = threading.Lock()
+
+    def frame(self) -> pd.DataFrame:
+        with self._lock:
+            if self._frame is None:
+                self._frame = funnel_frame(self.funnel_users, self.funnel_events)
+            return self._frame
+
+    def analysis(self, device: str | None = None, sex: str | None = None,
+                 by: str | None = None) -> dict[str, Any]:
+        """:func:`funnel_analysis` over these tables."""
+        return funnel_analysis(self.frame(), device, sex, by)
 
 
 def _match(column: pd.Series, name: str, value: str | None) -> tuple[np.ndarray, str | None]:

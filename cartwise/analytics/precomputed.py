@@ -26,6 +26,7 @@ from cartwise.analytics.index import TableIndex
 from cartwise.analytics.params import AnalyticsParams
 from cartwise.analytics.results import CURRENCY, ITEMS, jsonable
 from cartwise.analytics.segments import Clusters, kmeans_clusters, rfm_table
+from cartwise.analytics.source import Favourites
 from cartwise.analytics.stats import spending_bounds, spending_segment, top_categories, user_stats
 from cartwise.errors import StoreError
 
@@ -167,19 +168,42 @@ def favourites_for(index: TableIndex, products: pd.DataFrame) -> dict[str, np.nd
     return out
 
 
+def favourites_of(table: dict[str, np.ndarray], user_row: int) -> Favourites:
+    """One shopper's favourites from the :func:`favourites_for` arrays."""
+    return Favourites(table["dept"][user_row].tolist(), table["dept_n"][user_row].tolist(),
+                      table["aisle"][user_row].tolist(), table["aisle_n"][user_row].tolist())
+
+
+def user_favourites(index: TableIndex, products: pd.DataFrame, user_row: int) -> Favourites:
+    """One shopper's favourites from their own lines only (what :func:`favourites_for` gives
+    for them, without computing everyone's)."""
+    theirs = np.zeros(index.n_orders, dtype=bool)
+    theirs[index.order_user == user_row] = True
+    mine = index.line_product[theirs[index.line_order]]
+    out = []
+    for col in ("department_id", "aisle_id"):
+        ids, counts = np.unique(products[col].to_numpy()[mine], return_counts=True)
+        order = np.lexsort((ids, -counts))[:TOP_CATEGORIES]
+        out.append((ids[order].tolist(), counts[order].tolist()))
+    return Favourites(out[0][0], out[0][1], out[1][0], out[1][1])
+
+
 @dataclass
 class Precomputed:
-    """Everything the analytics service serves without touching orders or lines.
+    """Everything the analytics stage serves without touching orders or lines (what
+    :meth:`~cartwise.analytics.calculator.Calculator.precompute` returns and
+    :class:`~cartwise.analytics.reader.PrecomputedReader` serves).
 
     Attributes:
         params: the parameters it was computed with.
         context: population facts (JSON-able; see :func:`shopper_table`), plus ``kmeans``.
         users: the shopper table (:func:`shopper_table`, with ``cluster``).
         products: per-product statistics (:func:`~cartwise.analytics.stats.product_stats`),
-            in catalogue order.
+            by product row (catalogue order).
         favourites: :func:`favourites_for` arrays.
         partners: each product's best bought-together partners.
-        results: finished results of the aggregate calls, by call key.
+        results: finished results of the aggregate calls, by call key
+            (:func:`~cartwise.analytics.cache.result_key`).
     """
 
     params: AnalyticsParams

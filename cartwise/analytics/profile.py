@@ -1,4 +1,4 @@
-"""Shopper profiles and product details, as JSON-able results built from precomputed rows.
+"""Shopper profiles and product details, as JSON-able results built from table rows.
 
 The numbers come from :func:`cartwise.analytics.stats.user_stats` / ``product_stats`` (and the
 churn, RFM and lifetime-value columns next to them); these functions only assemble and explain.
@@ -6,6 +6,7 @@ churn, RFM and lifetime-value columns next to them); these functions only assemb
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from cartwise.analytics.churn import LEVELS
@@ -117,25 +118,21 @@ def _user_summary(p: dict[str, Any], unit: str, time_kind: str) -> str:
     return "; ".join(parts) + "."
 
 
-def product_details(info: dict[str, Any], row: dict[str, Any], n_products: int,
+def product_details(product: Mapping[str, Any], row: Mapping[str, Any], n_products: int,
                     has_prices: bool) -> dict[str, Any]:
     """Details of one product.
 
     Args:
-        info: catalogue fields (``product_id``, ``product_name``, ``aisle``, ``department``,
-            ``price``).
-        row: its row of the products statistics table.
+        product: its catalogue entry (:class:`~cartwise.catalog.Product` as a dict: ``name``,
+            ``aisle``, ``department``, ``price`` in the data's currency, ...).
+        row: its row of the product statistics (:func:`~cartwise.analytics.stats.product_stats`).
         n_products: products in the catalogue (for the rank).
         has_prices: whether the data has prices.
     """
     purchases = int(row["purchases"])
     rank = int(row["rank"]) if purchases else None
     out: dict[str, Any] = {
-        "product_id": int(info["product_id"]),
-        "product_name": info["product_name"],
-        "aisle": info["aisle"],
-        "department": info["department"],
-        "price": r(info["price"]),
+        "product": dict(product),
         "buyers": int(row["buyers"]),
         "purchases": purchases,
         "units": int(row["units"]),
@@ -147,9 +144,9 @@ def product_details(info: dict[str, Any], row: dict[str, Any], n_products: int,
     }
     if not has_prices:
         out["price_note"] = NO_PRICES
-    where = ", ".join(str(x) for x in (info["aisle"], info["department"]) if x)
-    price = f", {fmt_num(out['price'], 2)}" if out["price"] is not None else ""
-    head = f"{info['product_name']} ({where}){price}"
+    where = ", ".join(str(x) for x in (product["aisle"], product["department"]) if x)
+    price = f", {fmt_num(product['price'], 2)}" if product["price"] is not None else ""
+    head = f"{product['name']} ({where}){price}"
     if not purchases:
         out["summary"] = f"{head}: nobody has bought it yet."
     else:

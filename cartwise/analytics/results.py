@@ -24,6 +24,16 @@ ITEMS = "items"
 NO_PRICES = "no prices in this data: values are counted in items bought, not money"
 
 
+def value_fields(has_prices: bool) -> dict[str, Any]:
+    """What a result's values are counted in: ``value_unit`` (:data:`CURRENCY` or
+    :data:`ITEMS`), ``prices_available`` and, without prices, a ``price_note``."""
+    out: dict[str, Any] = {"value_unit": CURRENCY if has_prices else ITEMS,
+                           "prices_available": has_prices}
+    if not has_prices:
+        out["price_note"] = NO_PRICES
+    return out
+
+
 def jsonable(obj: Any) -> Any:
     """``obj`` with numpy / pandas scalars turned into JSON types, NaN and NaT into None.
 

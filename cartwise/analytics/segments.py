@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from cartwise.analytics.results import CURRENCY, chart, fmt_num, fmt_pct
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +117,7 @@ def rfm_table(
     })
 
 
-def segment_summary(rfm: pd.DataFrame, segment_col: str = "segment") -> list[dict[str, object]]:
+def segment_summary(rfm: pd.DataFrame, segment_col: str = "segment") -> list[dict[str, Any]]:
     """Size, share and value of every named segment (empty ones included, with zeros).
 
     Returns:
@@ -243,7 +246,7 @@ def kmeans_clusters(
     return Clusters(rank[raw], k, silhouettes)
 
 
-def cluster_summary(rfm: pd.DataFrame, labels: np.ndarray, k: int) -> list[dict[str, object]]:
+def cluster_summary(rfm: pd.DataFrame, labels: np.ndarray, k: int) -> list[dict[str, Any]]:
     """Size, value and typical RFM of each cluster 1..k, with its most common named segment.
 
     Returns:
@@ -282,3 +285,64 @@ def cluster_summary(rfm: pd.DataFrame, labels: np.ndarray, k: int) -> list[dict[
             "main_segment_share": int(main.loc[c, "n"]) / n if n and c in main.index else None,
         })
     return out
+
+
+def customer_segments(segment: np.ndarray, recency_days: np.ndarray, frequency: np.ndarray,
+                      monetary: np.ndarray, clusters: Clusters,
+                      value_unit: str) -> dict[str, Any]:
+    """The segments result: named RFM segments and K-means clusters, with charts and a summary.
+
+    Args:
+        segment: each shopper's segment code (into :data:`SEGMENTS`).
+        recency_days, frequency, monetary: each shopper's RFM values (days, orders, value).
+        clusters: the K-means clusters of the shoppers (:func:`kmeans_clusters`).
+        value_unit: what ``monetary`` counts: ``"currency"`` or ``"items"``.
+
+    Returns:
+        ``n_users``, ``rfm`` (what the scores mean), ``segments``
+        (:func:`segment_summary`), ``kmeans`` (k, silhouette by k, features, reason),
+        ``clusters`` (:func:`cluster_summary`), ``charts`` and ``summary``.
+    """
+    rfm = pd.DataFrame({"segment": segment, "monetary": monetary, "recency_days": recency_days,
+                        "frequency": frequency})
+    segs = segment_summary(rfm)
+    cl = clusters
+    summary = cluster_summary(rfm, cl.labels, cl.k)
+    names = [s["name"] for s in segs]
+    ks = sorted(cl.silhouettes)
+    charts = [
+        chart("bar", "Shoppers per RFM segment", names, [s["users"] for s in segs],
+              "segment", "shoppers"),
+        chart("bar", "Share of value per RFM segment", names,
+              [s["value_share"] for s in segs], "segment", "share of value"),
+    ]
+    if summary:
+        charts.append(chart("bar", "Shoppers per K-means cluster",
+                            [c["name"] for c in summary], [c["users"] for c in summary],
+                            "cluster", "shoppers"))
+        charts.append(chart("line", "Silhouette by number of clusters", ks,
+                            [cl.silhouettes[k] for k in ks], "k", "silhouette"))
+    top = max(segs, key=lambda s: s["value_share"])
+    text = (f"{fmt_num(len(rfm))} shoppers in {sum(1 for s in segs if s['users'])} RFM "
+            f"segments; {top['name']} ({fmt_pct(top['share'])} of shoppers) hold "
+            f"{fmt_pct(top['value_share'])} of the value")
+    if summary:
+        best = str(summary[0]["name"]).split(": ", 1)[-1]
+        text += (f"; K-means finds {cl.k} clusters (silhouette "
+                 f"{cl.silhouettes[cl.k]:.2f}), the most valuable being "
+                 f"{best} ({fmt_num(summary[0]['users'])} shoppers)")
+    elif cl.reason:
+        text += f"; no K-means clusters ({cl.reason})"
+    return {
+        "n_users": len(rfm),
+        "rfm": {"scores": "1..5 by quintile (5 = most recent, most orders, most value)",
+                "frequency": "orders",
+                "monetary": "spend" if value_unit == CURRENCY else "items bought"},
+        "segments": segs,
+        "kmeans": {"k": cl.k, "silhouette_by_k": {str(k): cl.silhouettes[k] for k in ks},
+                   "features": "standardised log(1 + recency days, orders, monetary)",
+                   "reason": cl.reason},
+        "clusters": summary,
+        "charts": charts,
+        "summary": text + ".",
+    }

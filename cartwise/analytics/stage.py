@@ -1,9 +1,12 @@
 """The "analytics" build stage: precomputed shopper analytics in the model store.
 
-Reads the store's data stage, computes everything :class:`~cartwise.analytics.service.Analytics`
-serves (:meth:`~cartwise.analytics.service.Analytics.precompute`) and publishes it atomically as
-the ``analytics`` stage. The stage's input hash is the data stage's input hash plus the analytics
-parameters and :data:`FORMAT_VERSION`: it is rebuilt only when one of them changes.
+:func:`build_analytics_stage` reads the store's data stage, computes everything the analytics
+serve (:meth:`~cartwise.analytics.calculator.Calculator.precompute`) and publishes it atomically
+as the ``analytics`` stage; :func:`load_analytics` loads it into an
+:class:`~cartwise.analytics.service.Analytics` over a
+:class:`~cartwise.analytics.reader.PrecomputedReader`. The stage's input hash is the data
+stage's input hash plus the analytics parameters and :data:`FORMAT_VERSION`: it is rebuilt only
+when one of them changes.
 
 Files: ``users.parquet`` (one row per shopper), ``products.parquet`` (one row per product),
 ``favourites.npz`` and ``partners.npz`` (arrays, no pickle), ``results.json`` (the aggregate
@@ -18,15 +21,19 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from cartwise.analytics.calculator import Calculator
 from cartwise.analytics.params import AnalyticsParams
 from cartwise.analytics.precomputed import Precomputed
+from cartwise.analytics.reader import PrecomputedReader
+from cartwise.analytics.service import Analytics
+from cartwise.analytics.source import catalog_mismatch
+from cartwise.catalog import Catalog
 from cartwise.data.stage import STAGE as DATA_STAGE
-from cartwise.data.stage import read_data
+from cartwise.data.stage import load_data
 from cartwise.errors import StoreError
 from cartwise.store import StageResult, Store
 
 if TYPE_CHECKING:
-    from cartwise.analytics.service import Analytics
     from cartwise.config import Settings
 
 log = logging.getLogger(__name__)
@@ -34,8 +41,8 @@ log = logging.getLogger(__name__)
 STAGE = "analytics"
 #: Bump when a file's layout or a column's meaning changes; older stages must be rebuilt.
 FORMAT_VERSION = 1
-#: The data tables :func:`open_analytics` reads (the rest is precomputed).
-SERVE_TABLES = ("products", "funnel_users", "funnel_events")
+#: The data tables :func:`load_analytics` reads (the rest is precomputed or in the catalogue).
+SERVE_TABLES = ("funnel_users", "funnel_events")
 
 
 def input_hash(data_hash: str, params: AnalyticsParams) -> str:
@@ -81,15 +88,13 @@ def build_analytics_stage(
         return StageResult(STAGE, False, current, time.perf_counter() - start,
                            dict(current.get("summary", {})), list(current.get("details", [])))
 
-    from cartwise.analytics.service import Analytics
-
     t0 = time.perf_counter()
-    data = read_data(store)
+    data = load_data(store)
     read_s = time.perf_counter() - t0
-    analytics = Analytics(data, params=params)
-    pre = analytics.precompute()
-    timings = {"read_data": round(read_s, 2),
-               **{k: round(v, 2) for k, v in analytics.timings.items()}}
+    calculator = Calculator(data, params)
+    pre = calculator.precompute()
+    timings = {"load_data": round(read_s, 2),
+               **{k: round(v, 2) for k, v in calculator.timings.items()}}
     summary, details = _summary(pre)
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -128,21 +133,30 @@ def _summary(pre: Precomputed) -> tuple[dict[str, int], list[str]]:
     return summary, details
 
 
-def open_analytics(store: Store) -> Analytics:
-    """Load the store's analytics stage into an :class:`Analytics` serving from it.
+def load_analytics(store: Store, catalog: Catalog) -> Analytics:
+    """The analytics of a built store, served from its analytics stage.
 
-    Reads only the catalogue and funnel tables of the data stage (not orders or lines).
+    Reads the stage and only the funnel tables of the data stage (not orders or lines): every
+    call is then a lookup or a small computation.
+
+    Args:
+        catalog: the store's catalogue (:func:`~cartwise.catalog.load_catalog`); the stage's
+            products and shoppers must be its products and shoppers.
 
     Raises:
-        StoreError: no analytics stage, another format version, or built from older data than
-            the store's current data stage.
+        StoreError: no analytics stage, another format version, built from older data than
+            the store's current data stage, or from other products or shoppers than
+            ``catalog``'s.
     """
-    from cartwise.analytics.service import Analytics
-
     folder, manifest = store.open_stage(STAGE, FORMAT_VERSION)
     if manifest.get("data_hash") != _data_hash(store):
         raise StoreError(f"the analytics stage in {store.root} was built from other data than "
                          "its data stage: rebuild it with `cartwise build`")
     pre = Precomputed.load(folder)
-    data = read_data(store, tables=SERVE_TABLES)
-    return Analytics(data, pre, tables_loaded=False)
+    funnel = load_data(store, tables=SERVE_TABLES)
+    source = PrecomputedReader(pre, funnel.funnel_users, funnel.funnel_events)
+    mismatch = catalog_mismatch(source, catalog)
+    if mismatch is not None:
+        raise StoreError(f"the analytics stage in {store.root} has other {mismatch} than the "
+                         "catalogue: rebuild it with `cartwise build --force`")
+    return Analytics(source, catalog)

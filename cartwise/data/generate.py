@@ -61,6 +61,8 @@ log = logging.getLogger(__name__)
 
 #: Last calendar day of the generated history (orders and funnel visits end on this day).
 END_DATE = np.datetime64("2025-06-30", "D")
+#: The currency of the prices the generator invents (US grocery prices).
+CURRENCY = "USD"
 #: Users simulated (and written) per chunk; fixed so output does not depend on anything else.
 CHUNK_USERS = 5_000
 MIN_PRODUCTS = 20
@@ -1119,6 +1121,7 @@ def _write_manifest(folder: Path, users: int, products: int, seed: int,
         "parameters": {"users": users, "products": products, "seed": seed,
                        "catalog": str(catalog_dir) if catalog_dir is not None else None},
         "end_date": str(END_DATE),
+        "currency": CURRENCY,
         "report": report.to_dict(),
     }
     (folder / "generate.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

@@ -12,6 +12,7 @@ Without any price column, ``price`` / ``unit_price`` stay null: nothing invents 
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from cartwise.errors import DataError
 log = logging.getLogger(__name__)
 
 REQUIRED_FILES = ("orders.csv", "products.csv", "aisles.csv", "departments.csv")
+#: What the demo generator writes beside the files (its parameters, and the prices' currency).
+GENERATOR_MANIFEST = "generate.json"
 LINE_FILES = ("order_products__prior.csv", "order_products__train.csv")
 EVAL_SETS = ("prior", "train", "test")
 
@@ -89,7 +92,22 @@ def load_instacart(folder: Path) -> CanonicalData:
         order_lines=lines,
         users=conform(users, "users"),
         report=report,
+        currency=declared_currency(folder),
     )
+
+
+def declared_currency(folder: Path) -> str | None:
+    """The prices' currency a generated data set declares in its ``generate.json`` (the demo
+    generator writes one), else None: Kaggle's files say nothing about money."""
+    path = folder / GENERATOR_MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        currency = json.loads(path.read_text(encoding="utf-8")).get("currency")
+    except (OSError, ValueError, AttributeError):
+        log.warning("ignoring unreadable %s", path)
+        return None
+    return currency if isinstance(currency, str) and currency.strip() else None
 
 
 def _named_table(path: Path, id_col: str, name_col: str) -> pd.DataFrame:

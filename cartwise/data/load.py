@@ -117,6 +117,10 @@ def load_source(source: DataSource) -> CanonicalData:
         data = instacart.load_instacart(source.path)
     else:
         data = transactions.load_transactions(list(source.files), source.column_map)
+    if len(data.products) > 1 and not data.products["product_id"].is_monotonic_increasing:
+        # the catalogue's rows are the products sorted by id (see cartwise.data.schema)
+        data.products = data.products.sort_values("product_id", kind="stable").reset_index(
+            drop=True)
     if source.funnel_dir is not None:
         data.funnel_users, data.funnel_events = funnel.load_funnel(source.funnel_dir)
         data.report.sources.append(str(source.funnel_dir))

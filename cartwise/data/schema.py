@@ -13,6 +13,8 @@ Conventions:
 * ``ordered_at`` is a naive timestamp in the shop's local time, or missing (NaT) for Instacart
   data, which has no calendar dates.
 * Prices are in the data's own currency, per unit; missing (NaN) where the data has none.
+* ``products`` is sorted by ``product_id`` (its rows are the catalogue's rows, see
+  :mod:`cartwise.catalog`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import pyarrow as pa
 from cartwise.errors import DataError
 
 #: Bump when a table's columns or meaning change; stores with another version are rebuilt.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 PRODUCTS = pa.schema(
     [
@@ -188,7 +190,8 @@ class CanonicalData:
 
     ``funnel_users`` / ``funnel_events`` are None when the data set has no funnel tables.
     ``has_prices`` is False when no product or line carries a price: analyses that need money
-    must then say so rather than invent prices.
+    must then say so rather than invent prices. ``currency`` is the prices' ISO 4217 code when
+    the data says it (the demo generator's data is in USD), else None.
     """
 
     products: pd.DataFrame
@@ -198,6 +201,7 @@ class CanonicalData:
     report: LoadReport
     funnel_users: pd.DataFrame | None = None
     funnel_events: pd.DataFrame | None = None
+    currency: str | None = None
 
     @property
     def has_prices(self) -> bool:

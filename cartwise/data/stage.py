@@ -68,6 +68,7 @@ def build_data_stage(store: Store, source: DataSource, force: bool = False) -> S
         "tables": {name: len(df) for name, df in data.tables().items()},
         "has_prices": data.has_prices,
         "has_timestamps": data.has_timestamps,
+        "currency": data.currency,
     }
     with store.write_stage(STAGE, manifest) as tmp:
         for name, df in data.tables().items():
@@ -87,7 +88,7 @@ def _result(rebuilt: bool, manifest: dict[str, Any], seconds: float,
                        details or [])
 
 
-def read_data(store: Store, tables: tuple[str, ...] | None = None) -> CanonicalData:
+def load_data(store: Store, tables: tuple[str, ...] | None = None) -> CanonicalData:
     """Read the canonical tables of the store's data stage.
 
     Args:
@@ -118,6 +119,7 @@ def read_data(store: Store, tables: tuple[str, ...] | None = None) -> CanonicalD
         report=_read_report(folder, manifest),
         funnel_users=frames["funnel_users"],
         funnel_events=frames["funnel_events"],
+        currency=manifest.get("currency"),
     )
 
 

@@ -2,7 +2,9 @@
 
 Id spaces: row ``u`` is user ``user_ids[u]``, column ``i`` is product ``item_ids[i]`` (external ids,
 both sorted ascending). Every catalogue product has a column, bought or not, so models agree on
-columns. All sparse matrices share one sparsity pattern (the pairs a user bought) in CSR form.
+columns, and column ``i`` is catalogue row ``i`` of :class:`~cartwise.catalog.Catalog` (the
+products table sorted by id): product look-ups, names, departments and filters go through the
+catalogue. All sparse matrices share one sparsity pattern (the pairs a user bought) in CSR form.
 
 Time: ``day`` values are days on one axis per user. With real timestamps it is days since the
 Unix epoch; Instacart data has none, so a user's days count from their first order (the running sum
@@ -37,9 +39,8 @@ class Interactions:
         user_gap: (n_users,) the user's median days between orders (population median for users
             with one order).
         user_avg_price: (n_users,) mean unit price the user paid, NaN without prices.
-        item_price: (n_items,) list price, NaN where unknown.
-        item_department: (n_items,) int32 index into ``departments``.
-        departments: department names, by index.
+        item_price: (n_items,) list price in the data's currency, NaN where unknown (the
+            re-ranking's budget and upsell knobs use it).
         item_avg_quantity: (n_items,) mean units per purchase line (1 where never bought).
     """
 
@@ -55,8 +56,6 @@ class Interactions:
     user_gap: np.ndarray
     user_avg_price: np.ndarray
     item_price: np.ndarray
-    item_department: np.ndarray
-    departments: list[str]
     item_avg_quantity: np.ndarray
 
     @property
@@ -67,17 +66,9 @@ class Interactions:
     def n_items(self) -> int:
         return len(self.item_ids)
 
-    @property
-    def has_prices(self) -> bool:
-        return bool(np.isfinite(self.item_price).any())
-
     def user_row(self, user_id: int) -> int | None:
         """Row of external ``user_id``, or None if the user has no purchases here."""
         return _lookup(self.user_ids, user_id)
-
-    def item_row(self, product_id: int) -> int | None:
-        """Column of external ``product_id``, or None if it is not in the catalogue."""
-        return _lookup(self.item_ids, product_id)
 
     def user_items(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """Columns and purchase counts of the items user ``row`` bought."""
@@ -101,8 +92,6 @@ class Interactions:
             "user_gap": self.user_gap,
             "user_avg_price": self.user_avg_price,
             "item_price": self.item_price,
-            "item_department": self.item_department,
-            "departments": np.asarray(self.departments, dtype=np.str_),
             "item_avg_quantity": self.item_avg_quantity,
         }
         return out
@@ -127,8 +116,6 @@ class Interactions:
             user_gap=a["user_gap"],
             user_avg_price=a["user_avg_price"],
             item_price=a["item_price"],
-            item_department=a["item_department"],
-            departments=[str(d) for d in a["departments"]],
             item_avg_quantity=a["item_avg_quantity"],
         )
 
@@ -203,8 +190,6 @@ def build_interactions(data: CanonicalData, orders: pd.DataFrame | None = None,
 
     item_qty = np.bincount(item_idx, weights=qty, minlength=n_items)
     item_lines = np.bincount(item_idx, minlength=n_items)
-    departments, dept_idx = np.unique(products["department"].astype(str).to_numpy(),
-                                      return_inverse=True)
     return Interactions(
         user_ids=user_ids.astype(np.int64),
         item_ids=item_ids,
@@ -218,8 +203,6 @@ def build_interactions(data: CanonicalData, orders: pd.DataFrame | None = None,
         user_gap=user_gap,
         user_avg_price=user_avg_price.astype(np.float64),
         item_price=products["price"].to_numpy(np.float64),
-        item_department=dept_idx.astype(np.int32),
-        departments=[str(d) for d in departments],
         item_avg_quantity=np.where(item_lines > 0, item_qty / np.maximum(item_lines, 1), 1.0),
     )
 

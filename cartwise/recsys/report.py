@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cartwise.config import Settings
-from cartwise.data.stage import read_data
+from cartwise.data.stage import load_data
 from cartwise.recsys.evaluate import HYBRID_MODELS, StrategyResult, evaluate
 from cartwise.recsys.rerank import TuningConfig
 from cartwise.recsys.stage import FORMAT_VERSION, STAGE, recsys_config
@@ -58,7 +58,7 @@ def run_evaluation(settings: Settings, ks: Sequence[int] = (10, 20),
     t0 = time.perf_counter()
     store = Store(settings.store_path)
     config = recsys_config(settings)
-    data = read_data(store, tables=("products", "orders", "order_lines", "users"))
+    data = load_data(store, tables=("products", "orders", "order_lines", "users"))
     manifest = store.manifest(STAGE)
     if manifest is not None and manifest.get("format_version") == FORMAT_VERSION:
         stored = manifest["config"]  # the settings chosen on the validation split at build time

@@ -1,98 +1,143 @@
-"""The recommendation service: external ids in, JSON-able recommendations out.
+"""The recommendation service: external ids in, typed recommendations out.
 
 :class:`Recommenders` wraps the fitted models (:class:`~cartwise.recsys.engine.Engine`) with the
-catalogue, argument checks, filters, cold start and human reasons. It is what the tools and the
-REST API call; it never raises for an unknown or history-less user (it falls back to best sellers,
-flagged), and raises :class:`UnknownProduct` / :class:`UnknownUser` / :class:`InvalidArgument`
-where a look-up or an argument is wrong.
+one product catalogue (:class:`~cartwise.catalog.Catalog`: product entries, shoppers, filters),
+cold start and human reasons. It is what the tools and the REST API call; it never raises for an
+unknown or history-less user (it falls back to best sellers, flagged), and raises
+:class:`UnknownProduct` / :class:`UnknownUser` / :class:`InvalidArgument` where a look-up or an
+argument is wrong.
+
+Id spaces: callers speak external ids (``product_id``, ``user_id``); the models speak item
+columns and user rows of :class:`~cartwise.recsys.interactions.Interactions`. Item column ``i``
+is catalogue row ``i`` (both are the products sorted by id; checked when the service is built).
+Loading from a store: :func:`cartwise.recsys.stage.load_recsys`.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 
-from cartwise.data.stage import read_data
-from cartwise.errors import InvalidArgument, UnknownProduct, UnknownUser
+from cartwise.catalog import Catalog, Product, ProductFilter, check_k
+from cartwise.errors import InvalidArgument, StoreError, UnknownProduct, UnknownUser
 from cartwise.recsys.engine import STRATEGIES, Engine, Ranked
 from cartwise.recsys.interactions import Interactions
 from cartwise.recsys.itemcf import ItemCFRecommender
 from cartwise.recsys.popularity import PopularityRecommender
 from cartwise.recsys.rerank import TuningConfig, cycle_info, spending_segment
-from cartwise.recsys.stage import load_artifacts
-from cartwise.store import Store
 
 log = logging.getLogger(__name__)
 
-MAX_K = 100
+#: Why a user got best sellers instead of personal recommendations.
+Fallback = Literal["unknown_user", "no_history"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Recommendation:
-    """One recommended product. ``relevance`` and ``confidence`` are in 0..1 (see Engine)."""
+    """One recommended product.
 
-    product_id: int
-    name: str
-    department: str
-    aisle: str
-    price: float | None
+    ``relevance``: the final blended, re-ranked score, 0..1; ``confidence``: the share of blend
+    weight whose models proposed the product, 0..1 (see :class:`~cartwise.recsys.engine.Ranked`);
+    ``model``: the strategy contributing most; ``reason``: one human sentence.
+    """
+
+    product: Product
     relevance: float
     confidence: float
     model: str
     reason: str
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"product": self.product.model_dump(), "relevance": self.relevance,
+                "confidence": self.confidence, "model": self.model, "reason": self.reason}
 
-@dataclass
+
+@dataclass(frozen=True)
 class RecommendationList:
-    """A user's recommendations. ``fallback`` is None for personal results, else why best sellers
-    were given instead: ``"unknown_user"`` or ``"no_history"``."""
+    """A user's recommendations, best first.
+
+    ``fallback`` is None for personal results, else why best sellers were given instead:
+    ``"unknown_user"`` (the id is not one of the shop's shoppers) or ``"no_history"`` (a
+    shopper without purchases). ``where`` and ``exclude_purchased`` are the filters the items
+    obey; ``segment`` is the shopper's spending segment (None for a fallback).
+    """
 
     user_id: int
     strategy: str
     items: list[Recommendation]
-    fallback: str | None = None
-    filters: dict[str, Any] = field(default_factory=dict)
+    fallback: Fallback | None = None
+    where: ProductFilter = field(default_factory=ProductFilter)
+    exclude_purchased: bool = False
     segment: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        w = self.where
+        return {"user_id": self.user_id, "strategy": self.strategy,
+                "items": [i.to_dict() for i in self.items], "fallback": self.fallback,
+                "where": {"departments": list(w.departments) if w.departments else None,
+                          "min_price": w.min_price, "max_price": w.max_price},
+                "exclude_purchased": self.exclude_purchased, "segment": self.segment}
+
+
+@dataclass(frozen=True)
+class SimilarItem:
+    """A product bought by the same shoppers as another: ``score`` is the model's similarity,
+    0..1; ``model`` ``"item_cf"`` or ``"als"``."""
+
+    product: Product
+    score: float
+    model: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SimilarUser:
+    """A shopper with a similar history: ``score`` is the cosine of ALS user factors, 0..1;
+    ``shared_products`` how many products both bought; ``examples`` up to three of their
+    names."""
+
+    user_id: int
+    score: float
+    shared_products: int
+    examples: list[str]
+
+
+@dataclass(frozen=True)
+class BestSeller:
+    """A best seller: ``purchases`` (orders containing it) and distinct ``buyers``."""
+
+    product: Product
+    purchases: int
+    buyers: int
 
 
 class Recommenders:
-    """Recommendations, similar items and similar users over one fitted store.
+    """Recommendations, similar items and users, and best sellers over one fitted store.
 
     Args:
+        catalog: the shop's catalogue; its rows must be the item columns of ``x``.
         x: the interactions the models were fitted on.
-        engine: the fitted models, weights and tuning.
-        products: the canonical products table (names, aisles, departments, prices).
-        known_users: every user id in the data (with or without purchases).
+        engine: the fitted models, weights and tuning (over ``x``).
+
+    Raises:
+        StoreError: ``x``'s items are not the catalogue's products (a recsys stage built from
+            another data stage: rebuild it).
     """
 
-    def __init__(self, x: Interactions, engine: Engine, products: pd.DataFrame,
-                 known_users: np.ndarray) -> None:
+    def __init__(self, catalog: Catalog, x: Interactions, engine: Engine) -> None:
+        if not np.array_equal(x.item_ids, catalog.ids):
+            raise StoreError(
+                f"the recommenders were built for {x.n_items:,} products, the catalogue has "
+                f"{len(catalog):,} other or differently ordered ones: rebuild the store with "
+                "`cartwise build --force`")
+        self.catalog = catalog
         self.x = x
         self.engine = engine
-        p = products.set_index("product_id").reindex(x.item_ids)
-        self._names = p["product_name"].astype(str).to_numpy()
-        self._aisles = p["aisle"].astype(str).to_numpy()
-        self._departments = p["department"].astype(str).to_numpy()
-        self._known_users = np.sort(np.asarray(known_users, np.int64))
         avg = x.user_avg_price[np.isfinite(x.user_avg_price)]
         self._quartiles = np.quantile(avg, [0.25, 0.5, 0.75]) if len(avg) else np.array([])
-        self._dept_names = sorted(set(self._departments))
-
-    @classmethod
-    def from_store(cls, store: Store, tuning: TuningConfig | None = None) -> Recommenders:
-        """Load the recsys stage (and the products and users of the data stage)."""
-        x, models, manifest = load_artifacts(store)
-        data = read_data(store, tables=("products", "users"))
-        stored = TuningConfig(**manifest["config"]["tuning"])
-        engine = Engine(x, models, manifest["weights"], tuning or stored)
-        return cls(x, engine, data.products, data.users["user_id"].to_numpy())
 
     # ---------------------------------------------------------------- public API
     @property
@@ -110,75 +155,76 @@ class Recommenders:
         user_id: int,
         k: int = 5,
         strategy: str = "hybrid",
-        department: str | None = None,
-        min_price: float | None = None,
-        max_price: float | None = None,
+        where: ProductFilter | None = None,
         exclude_purchased: bool = False,
     ) -> RecommendationList:
-        """Top ``k`` products for ``user_id`` with ``strategy`` and the given filters.
+        """Top ``k`` products for ``user_id`` with ``strategy``, within ``where`` (a checked
+        filter from :meth:`Catalog.product_filter <cartwise.catalog.Catalog.product_filter>`:
+        departments, prices in the data's currency) and, with ``exclude_purchased``, only
+        products the user never bought.
 
-        Prices are in the data's currency. An unknown user, or one without purchases, gets best
-        sellers (respecting the filters) with ``fallback`` set.
+        An unknown user, or one without purchases, gets best sellers (within the filters) with
+        ``fallback`` set.
 
         Raises:
-            InvalidArgument: k outside 1..100, an unknown strategy or department, a negative or
-                inverted price range, or a price filter on data without prices.
+            InvalidArgument: ``k`` outside 1..100 or an unknown ``strategy``.
         """
-        k = _check_k(k)
+        k = check_k(k)
         if strategy not in STRATEGIES:
             raise InvalidArgument("strategy", strategy, STRATEGIES)
-        dept = self.resolve_department(department)
-        self._check_prices(min_price, max_price)
-        filters = {"department": dept, "min_price": min_price, "max_price": max_price,
-                   "exclude_purchased": exclude_purchased}
+        where = where or ProductFilter()
         row = self.x.user_row(int(user_id))
-        allowed = self._allowed(row, dept, min_price, max_price, exclude_purchased)
+        allowed = self._allowed(row, where, exclude_purchased)
         if row is None:
-            known = _contains(self._known_users, int(user_id))
+            known = self.catalog.has_user(int(user_id))
             ranked = self.engine.rank(-1, k, "popularity", allowed, use_rerank=False)
             return RecommendationList(
                 int(user_id), strategy, self._items(ranked, -1),
-                fallback="no_history" if known else "unknown_user", filters=filters,
+                fallback="no_history" if known else "unknown_user", where=where,
+                exclude_purchased=exclude_purchased,
             )
         ranked = self.engine.rank(row, k, strategy, allowed)
         return RecommendationList(
-            int(user_id), strategy, self._items(ranked, row), filters=filters,
+            int(user_id), strategy, self._items(ranked, row), where=where,
+            exclude_purchased=exclude_purchased,
             segment=spending_segment(self.x.user_avg_price[row], self._quartiles),
         )
 
     def similar_items(self, product_id: int, k: int = 5, strategy: str = "item_cf"
-                      ) -> list[dict[str, Any]]:
+                      ) -> list[SimilarItem]:
         """Products bought by the same shoppers as ``product_id`` (item-CF; ALS factors with
         ``strategy="als"``), best first, each with a similarity score in 0..1.
 
         Raises:
             UnknownProduct: the id is not in the catalogue.
+            InvalidArgument: ``k`` outside 1..100, or a strategy without item similarity.
         """
-        k = _check_k(k)
-        col = self.x.item_row(int(product_id))
+        k = check_k(k)
+        col = self.catalog.row(product_id)
         if col is None:
             raise UnknownProduct(product_id)
-        model = self.engine.models[strategy]
-        if not model.has_item_similarity:
+        model = self.engine.models.get(strategy)
+        if model is None or not model.has_item_similarity:
             raise InvalidArgument("strategy", strategy, ["item_cf", "als"])
         idx, scores = model.similar_items(col, k)
-        return [self._product(int(i)) | {"score": round(float(np.clip(s, 0, 1)), 4),
-                                         "model": strategy,
-                                         "reason": f"bought by the same shoppers as "
-                                                   f"{self._names[col]}"}
+        reason = f"bought by the same shoppers as {self.catalog.names[col]}"
+        return [SimilarItem(self.catalog.product(int(i)), round(float(np.clip(s, 0, 1)), 4),
+                            strategy, reason)
                 for i, s in zip(idx, scores, strict=True) if s > 0]
 
-    def similar_users(self, user_id: int, k: int = 5) -> list[dict[str, Any]]:
+    def similar_users(self, user_id: int, k: int = 5) -> list[SimilarUser]:
         """Shoppers whose purchase histories are most like ``user_id``'s (cosine of ALS user
-        factors, 0..1), with how many products they share.
+        factors, 0..1), best first, with how many products they share.
 
         Raises:
-            UnknownUser: the user is not in the data. A user without purchases gets ``[]``.
+            UnknownUser: the id is not one of the shop's shoppers. A shopper without purchases
+                gets ``[]``.
+            InvalidArgument: ``k`` outside 1..100.
         """
-        k = _check_k(k)
+        k = check_k(k)
         row = self.x.user_row(int(user_id))
         if row is None:
-            if _contains(self._known_users, int(user_id)):
+            if self.catalog.has_user(int(user_id)):
                 return []
             raise UnknownUser(user_id)
         idx, scores = self.engine.models["als"].similar_users(row, k)
@@ -187,78 +233,39 @@ class Recommenders:
         for r, s in zip(idx, scores, strict=True):
             theirs = self.x.user_items(int(r))[0]
             shared = [int(i) for i in theirs if int(i) in mine]
-            out.append({"user_id": int(self.x.user_ids[r]),
-                        "score": round(float(np.clip(s, 0, 1)), 4),
-                        "shared_products": len(shared),
-                        "examples": [self._names[i] for i in shared[:3]]})
+            out.append(SimilarUser(int(self.x.user_ids[r]), round(float(np.clip(s, 0, 1)), 4),
+                                   len(shared), [str(self.catalog.names[i]) for i in shared[:3]]))
         return out
 
-    def popular(self, k: int = 10, department: str | None = None) -> list[dict[str, Any]]:
-        """Best sellers (by purchases), optionally in one department."""
-        k = _check_k(k)
-        dept = self.resolve_department(department)
-        allowed = self._allowed(None, dept, None, None, False)
+    def popular(self, k: int = 10, where: ProductFilter | None = None) -> list[BestSeller]:
+        """Best sellers (by purchases, best first), optionally within ``where`` (one or several
+        departments, a price range).
+
+        Raises:
+            InvalidArgument: ``k`` outside 1..100.
+        """
+        k = check_k(k)
+        allowed = self._allowed(None, where or ProductFilter(), False)
         ranked = self.engine.rank(-1, k, "popularity", allowed, use_rerank=False)
         pop = self.engine.models["popularity"]
         assert isinstance(pop, PopularityRecommender)
-        return [self._product(int(i)) | {"purchases": int(pop.purchases[i]),
-                                         "buyers": int(pop.buyers[i])} for i in ranked.items]
-
-    def resolve_department(self, department: str | None) -> str | None:
-        """The catalogue department meant by ``department`` (case-insensitive; a unique part of
-        a name is enough: "dairy" -> "dairy eggs"), or None for no filter.
-
-        Raises:
-            InvalidArgument: nothing or several departments match.
-        """
-        if department is None or not str(department).strip():
-            return None
-        want = str(department).strip().lower()
-        by_lower = {d.lower(): d for d in self._dept_names}
-        if want in by_lower:
-            return by_lower[want]
-        hits = [d for d in self._dept_names if want in d.lower() or d.lower() in want]
-        if len(hits) == 1:
-            return hits[0]
-        raise InvalidArgument("department", department, self._dept_names,
-                              "it matches several departments" if hits else None)
+        return [BestSeller(self.catalog.product(int(i)), int(pop.purchases[i]),
+                           int(pop.buyers[i])) for i in ranked.items]
 
     # ---------------------------------------------------------------- helpers
-    def _check_prices(self, lo: float | None, hi: float | None) -> None:
-        for name, v in (("min_price", lo), ("max_price", hi)):
-            if v is not None and (not np.isfinite(v) or v < 0):
-                raise InvalidArgument(name, v, "a price >= 0")
-        if lo is not None and hi is not None and lo > hi:
-            raise InvalidArgument("min_price", lo, f"at most max_price ({hi})")
-        if (lo is not None or hi is not None) and not self.x.has_prices:
-            raise InvalidArgument("max_price" if hi is not None else "min_price",
-                                  hi if hi is not None else lo, "no price filter",
-                                  "this shop's data has no prices to filter on")
-
-    def _allowed(self, row: int | None, dept: str | None, lo: float | None, hi: float | None,
-                 exclude_purchased: bool) -> np.ndarray | None:
-        mask = np.ones(self.x.n_items, bool)
-        if dept is not None:
-            mask &= self.x.item_department == self.x.departments.index(dept)
-        price = self.x.item_price
-        if lo is not None:
-            mask &= np.isfinite(price) & (price >= lo)
-        if hi is not None:
-            mask &= np.isfinite(price) & (price <= hi)
+    def _allowed(self, row: int | None, where: ProductFilter, exclude_purchased: bool
+                 ) -> np.ndarray | None:
+        """Bool mask over item columns of what may be recommended; None = everything."""
+        mask = self.catalog.mask(where)
         if exclude_purchased and row is not None:
+            mask = np.ones(self.x.n_items, bool) if mask is None else mask.copy()
             mask[self.x.user_items(row)[0]] = False
-        return None if mask.all() else mask
-
-    def _product(self, col: int) -> dict[str, Any]:
-        price = self.x.item_price[col]
-        return {"product_id": int(self.x.item_ids[col]), "name": self._names[col],
-                "department": self._departments[col], "aisle": self._aisles[col],
-                "price": round(float(price), 2) if np.isfinite(price) else None}
+        return None if mask is None or mask.all() else mask
 
     def _items(self, ranked: Ranked, row: int) -> list[Recommendation]:
         reasons = self._reasons(ranked, row)
         return [
-            Recommendation(**self._product(int(i)), relevance=round(float(r), 4),
+            Recommendation(self.catalog.product(int(i)), relevance=round(float(r), 4),
                            confidence=round(float(c), 4), model=m, reason=why)
             for i, r, c, m, why in zip(ranked.items, ranked.relevance, ranked.confidence,
                                        ranked.model, reasons, strict=True)
@@ -266,6 +273,7 @@ class Recommenders:
 
     def _reasons(self, ranked: Ranked, row: int) -> list[str]:
         items = ranked.items
+        names = self.catalog.names
         if row < 0:
             counts = np.zeros(len(items))
             interval = np.full(len(items), np.nan)
@@ -286,22 +294,11 @@ class Recommenders:
                 out.append(f"bought {n} times" + (f", usually every {every:.0f} days"
                                                   if np.isfinite(every) and every >= 1 else ""))
             elif model == "item_cf" and contrib[j] >= 0:
-                out.append(f"often bought by shoppers who buy {self._names[contrib[j]]}")
+                out.append(f"often bought by shoppers who buy {names[contrib[j]]}")
             elif model == "als":
                 out.append("popular with shoppers whose baskets look like yours")
             else:
-                where = f"in {self._departments[i].title()}" if rank is None else (
-                    f"#{int(rank[i])} best seller overall")
+                where = (f"in {self.catalog.departments[i].title()}" if rank is None
+                         else f"#{int(rank[i])} best seller overall")
                 out.append(f"popular: {where}")
         return out
-
-
-def _check_k(k: int) -> int:
-    if not isinstance(k, int | np.integer) or not 1 <= int(k) <= MAX_K:
-        raise InvalidArgument("k", k, f"a whole number from 1 to {MAX_K}")
-    return int(k)
-
-
-def _contains(sorted_ids: np.ndarray, key: int) -> bool:
-    i = int(np.searchsorted(sorted_ids, key))
-    return i < len(sorted_ids) and int(sorted_ids[i]) == key

@@ -10,6 +10,9 @@ Artifacts (all arrays loaded with ``allow_pickle=False``)::
 The repeat model's coefficients, the hybrid weights and the repurchase-cycle tolerance are chosen
 on the validation split (each user's second-to-last basket); weights and tolerance can be fixed by
 settings.
+
+Loading: :func:`load_recsys` (the stage over the store's one catalogue) is the one way to get
+the :class:`~cartwise.recsys.service.Recommenders` of a store.
 """
 
 from __future__ import annotations
@@ -23,21 +26,26 @@ from typing import Any
 
 import numpy as np
 
+from cartwise.catalog import Catalog
 from cartwise.config import Settings
 from cartwise.data.stage import STAGE as DATA_STAGE
-from cartwise.data.stage import read_data
+from cartwise.data.stage import load_data
 from cartwise.errors import ConfigError, StoreError
 from cartwise.recsys.base import Recommender
+from cartwise.recsys.engine import Engine
 from cartwise.recsys.evaluate import CYCLE_TOLERANCES, HYBRID_MODELS, Tuned, tune
 from cartwise.recsys.interactions import Interactions, build_interactions
 from cartwise.recsys.models import MODELS, fit_models
 from cartwise.recsys.rerank import TuningConfig
+from cartwise.recsys.service import Recommenders
 from cartwise.store import StageResult, Store
 
 log = logging.getLogger(__name__)
 
 STAGE = "recsys"
-FORMAT_VERSION = 1
+#: Bump when the artifact files or their meaning change. 2: the interactions no longer hold
+#: departments (filters go through the catalogue).
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -130,7 +138,7 @@ def build_recsys_stage(store: Store, config: RecsysConfig, force: bool = False
         log.info("recsys stage is up to date")
         return _result(current, False, time.perf_counter() - t0)
 
-    data = read_data(store, tables=("products", "orders", "order_lines", "users"))
+    data = load_data(store, tables=("products", "orders", "order_lines", "users"))
     timings: dict[str, float] = {}
     t = time.perf_counter()
     tuned = tune(
@@ -176,8 +184,26 @@ def save_artifacts(folder: Path, x: Interactions, models: dict[str, Recommender]
         np.savez(folder / f"model_{name}.npz", **model.arrays())
 
 
-def load_artifacts(store: Store) -> tuple[Interactions, dict[str, Recommender], dict[str, Any]]:
-    """Load interactions, models and manifest from the store's recsys stage.
+def load_recsys(store: Store, catalog: Catalog, tuning: TuningConfig | None = None
+                ) -> Recommenders:
+    """The :class:`~cartwise.recsys.service.Recommenders` of the store's recsys stage, over
+    ``catalog`` (the store's one catalogue, :func:`cartwise.catalog.load_catalog`).
+
+    Args:
+        tuning: serving knobs to use instead of the ones chosen at build time.
+
+    Raises:
+        StoreError: no recsys stage, another format version, arrays that do not fit together,
+            or a stage built from another catalogue than ``catalog`` (rebuild it).
+    """
+    x, models, manifest = _load_artifacts(store)
+    stored = TuningConfig(**manifest["config"]["tuning"])
+    engine = Engine(x, models, manifest["weights"], tuning or stored)
+    return Recommenders(catalog, x, engine)
+
+
+def _load_artifacts(store: Store) -> tuple[Interactions, dict[str, Recommender], dict[str, Any]]:
+    """Interactions, models and manifest of the store's recsys stage.
 
     Raises:
         StoreError: no recsys stage, another format version, or arrays that do not fit together.

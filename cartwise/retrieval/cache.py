@@ -1,9 +1,10 @@
 """The embedding cache: vectors keyed by a hash of the embedded text, one ``.npz`` file per model.
 
 A rebuild looks every product text up here and embeds only the texts it has not seen, so changing
-a few products re-embeds a few products. The cache lives in :func:`retrieval_cache_dir`,
-outside the versioned stages, so it survives the atomic stage swap; it is only ever a cache:
-deleting it costs one full embedding run, nothing else.
+a few products re-embeds a few products. The cache lives in the store's cache folder
+``Store.cache_dir(CACHE_NAME)`` (``STORE/.cache/retrieval``, see :data:`cartwise.retrieval.
+CACHE_NAME`), outside the versioned stages, so it survives the atomic stage swap; it is only ever
+a cache: deleting it costs one full embedding run, nothing else.
 
 File format (``embeddings-<model hash>.npz``, read with ``allow_pickle=False``): ``keys``, an
 ``(n, 16)`` uint8 array of the 16-byte BLAKE2b digests of the texts (not a bytes dtype: NumPy's
@@ -28,12 +29,6 @@ from cartwise.retrieval.embedder import Embedder
 log = logging.getLogger(__name__)
 
 KEY_BYTES = 16
-
-
-def retrieval_cache_dir(store_root: Path) -> Path:
-    """The retrieval caches of a store (embeddings, exported query encoder): ``STORE/.cache/
-    retrieval``, outside the versioned stages so that they survive rebuilds."""
-    return Path(store_root) / ".cache" / "retrieval"
 
 
 def text_key(text: str) -> bytes:

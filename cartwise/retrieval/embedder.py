@@ -24,6 +24,9 @@ import numpy as np
 
 from cartwise.config import Settings
 from cartwise.errors import ConfigError
+from cartwise.retrieval import CACHE_NAME
+from cartwise.retrieval.text import tokens, trigrams
+from cartwise.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -294,8 +297,6 @@ class HashingEmbedder:
         return self._dim
 
     def _one(self, text: str) -> np.ndarray:
-        from cartwise.retrieval.text import tokens, trigrams
-
         toks = tokens(text)
         v = np.zeros(self._dim, dtype=np.float64)
         for feature, weight in [(t, 1.0) for t in toks] + [(g, 0.3) for g in trigrams(toks)]:
@@ -331,13 +332,12 @@ class HashingEmbedder:
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder the settings ask for (``embedding_model``, ``embedding_threads``,
     ``embedding_precision``, ``embedding_query_runtime``), caching its exported query encoder in
-    the store's cache folder. Cheap: the model is loaded on first use."""
-    from cartwise.retrieval.cache import retrieval_cache_dir
-
+    the store's retrieval cache folder (``STORE/.cache/retrieval/onnx``). Cheap: the model is
+    loaded on first use."""
     return SentenceTransformerEmbedder(
         settings.embedding_model,
         threads=settings.embedding_threads,
         precision=settings.embedding_precision,
         query_runtime=settings.embedding_query_runtime,
-        onnx_dir=retrieval_cache_dir(settings.store_path) / "onnx",
+        onnx_dir=Store(settings.store_path).cache_dir(CACHE_NAME) / "onnx",
     )

@@ -4,7 +4,10 @@ The *catalogue frame* (:func:`prepare_catalog`) has one row per product, sorted 
 with the payload fields, the text to embed and two hashes: ``text_key`` (of the embedded text:
 when it changes the vectors change) and ``payload_hash`` (of the payload: when only it changes,
 the point's payload is overwritten and its vectors are kept). It is saved with the index, so the
-next build can tell which products are new, changed or gone (:func:`diff_catalogs`).
+next build can tell which products are new, changed or gone (:func:`diff_catalogs`). It is the
+index's own record, built from the canonical products table: its rows are the catalogue's rows
+(both sorted by id), and the product entries served to callers come from the one
+:class:`~cartwise.catalog.Catalog`, not from this frame (only its ``popularity`` is served).
 """
 
 from __future__ import annotations

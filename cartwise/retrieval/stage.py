@@ -5,6 +5,9 @@ rebuilt only when its input hash changes: the product ids, embedded texts and pa
 embedding model and the index parameters. A rebuild embeds only texts missing from the embedding
 cache (``STORE/.cache/retrieval/``, kept across builds), so changing a few products embeds a few;
 the build also prepares the embedder's query encoder (its ONNX export is cached there too).
+:func:`load_retrieval` opens the stage over the store's one catalogue
+(:class:`~cartwise.catalog.Catalog`); the stage's catalogue frame must hold the catalogue's
+products, in its order (else the index is stale: rebuild).
 
 Stage folder::
 
@@ -37,17 +40,14 @@ import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from cartwise.catalog import Catalog
 from cartwise.config import Settings
 from cartwise.data.schema import FORMAT_VERSION as DATA_FORMAT_VERSION
 from cartwise.data.stage import STAGE as DATA_STAGE
-from cartwise.data.stage import read_data
+from cartwise.data.stage import load_data
 from cartwise.errors import ConfigError, StoreError
-from cartwise.retrieval.cache import (
-    EmbeddingCache,
-    embed_cached,
-    retrieval_cache_dir,
-    text_key,
-)
+from cartwise.retrieval import CACHE_NAME
+from cartwise.retrieval.cache import EmbeddingCache, embed_cached, text_key
 from cartwise.retrieval.edge_store import EdgeVectorStore
 from cartwise.retrieval.embedder import Embedder, make_embedder
 from cartwise.retrieval.index import (
@@ -143,7 +143,7 @@ def build_retrieval_stage(
     start = time.perf_counter()
     backend = backend_of(settings)
     embedder = embedder or make_embedder(settings)
-    products = read_data(store, tables=("products",)).products
+    products = load_data(store, tables=("products",)).products
     catalog = prepare_catalog(products, order_line_counts(store))
     params = _params(settings, backend, embedder.model_id)
     digest = hash_files([], extra={"catalog": catalog_hash(catalog), **params})
@@ -158,7 +158,7 @@ def build_retrieval_stage(
         return _result(False, current, time.perf_counter() - start)
 
     t0 = time.perf_counter()
-    cache = EmbeddingCache(retrieval_cache_dir(store.root), embedder.model_id, embedder.dim)
+    cache = EmbeddingCache(store.cache_dir(CACHE_NAME), embedder.model_id, embedder.dim)
     vectors, n_embedded = embed_cached(embedder, catalog["text"].tolist(), cache,
                                        batch_size=settings.embedding_batch_size, what="products")
     embed_s = time.perf_counter() - t0
@@ -281,20 +281,28 @@ def _check_count(store_: VectorStore, expected: int) -> None:
         raise StoreError(f"the product index holds {n} products, expected {expected}")
 
 
-def open_product_search(
+def load_retrieval(
     store: Store,
     settings: Settings,
+    catalog: Catalog,
     *,
     embedder: Embedder | None = None,
     client: Any = None,
 ) -> ProductSearch:
-    """The :class:`ProductSearch` over the store's retrieval stage, warmed up (model loaded, query
+    """The :class:`ProductSearch` over the store's retrieval stage and ``catalog`` (the store's
+    one catalogue, :func:`cartwise.catalog.load_catalog`), warmed up (model loaded, query
     encoder ready) so that the first search is as fast as the others.
+
+    Args:
+        embedder: the embedder to use (default: :func:`make_embedder` of ``settings``); it must
+            be the one the index was built with.
+        client: a ``QdrantClient`` for the server backend (default: from the settings).
 
     Raises:
         StoreError: no retrieval stage, an incompatible one, one built with another embedding
-            model or backend than the settings ask for (rebuild with ``cartwise build``), or a
-            Qdrant server that does not answer.
+            model or backend than the settings ask for, one built from another catalogue than
+            ``catalog`` (rebuild with ``cartwise build``), or a Qdrant server that does not
+            answer.
     """
     folder, manifest = store.open_stage(STAGE, FORMAT_VERSION)
     embedder = embedder or make_embedder(settings)
@@ -307,7 +315,16 @@ def open_product_search(
         raise StoreError(f"the product index was built for the {manifest.get('backend')} "
                          f"backend, the settings ask for {backend}: run `cartwise build`")
     spec = IndexSpec.from_dict(manifest["spec"])
-    catalog = pd.read_parquet(folder / CATALOG_FILE)
+    try:
+        frame = pd.read_parquet(folder / CATALOG_FILE, columns=["product_id", "popularity"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise StoreError(f"the retrieval stage in {folder} is incomplete or damaged ({exc}): "
+                         "rebuild it with `cartwise build --force`") from exc
+    if not np.array_equal(frame["product_id"].to_numpy(dtype=np.int64), catalog.ids):
+        raise StoreError(f"the product index holds {len(frame):,} products that are not the "
+                         f"catalogue's {len(catalog):,}: rebuild the store with "
+                         "`cartwise build --force`")
+    popularity = frame["popularity"].to_numpy(dtype=np.int64)
     vs: VectorStore
     if backend == "embedded":
         vs = EdgeVectorStore.open(folder / INDEX_DIR, spec)
@@ -316,7 +333,8 @@ def open_product_search(
         client = client if client is not None else make_client(settings)
         check_reachable(client, settings.qdrant_url)
         vs = QdrantServerStore(client, manifest["alias"], spec, owns_client=owns)
-    search = ProductSearch(vs, embedder, catalog, threshold=settings.product_match_threshold,
+    search = ProductSearch(vs, embedder, catalog, popularity,
+                           threshold=settings.product_match_threshold,
                            candidates=settings.search_candidates)
     embedder.warm_up()
     return search

@@ -1,7 +1,9 @@
 """The HTTP edge of the exception hierarchy: project errors and failed tool results become
 status codes with a JSON body.
 
-* unknown user / product -> 404 ``{"detail": message, "error_type": "not_found", ...}``
+* unknown user / product -> 404 ``{"detail": Failure}``: the tool's not-found result
+  (:class:`~cartwise.tools.results.Failure`: ``error_type``, ``subject``, ``user_id`` or
+  ``product``, ``closest``, ``error``, ``summary``), whether a tool or a route found it missing
 * invalid argument -> 422 ``{"detail": [{"loc": [where, argument], "msg", "type"}]}`` (the
   shape of FastAPI's own validation errors, so clients read one format)
 * store not built / unreadable -> 503; configuration errors -> 500 with the message.
@@ -26,7 +28,10 @@ from cartwise.errors import (
     InvalidArgument,
     NotFoundError,
     StoreError,
+    UnknownProduct,
+    UnknownUser,
 )
+from cartwise.tools.results import Failure, ToolResult, failure_of
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +40,19 @@ def invalid_detail(argument: str, message: str, where: str = "query") -> list[di
     return [{"loc": [where, argument], "msg": message, "type": "invalid_argument"}]
 
 
-def raise_for_result(result: dict[str, Any], where: str = "query") -> dict[str, Any]:
+def not_found(failure: Failure) -> HTTPException:
+    """The 404 of a not-found failure: ``{"detail": <the Failure as JSON>}``."""
+    return HTTPException(404, detail=failure.model_dump(mode="json"))
+
+
+def raise_for_result(result: ToolResult, where: str = "query") -> ToolResult:
     """``result`` when it is a success; a tool's not-found result raises a 404, an
     invalid-argument result a 422 naming the argument."""
-    kind = result.get("error_type")
-    if kind == "not_found":
-        raise HTTPException(404, detail={k: v for k, v in result.items()
-                                         if k not in ("found",)})
-    if kind == "invalid_argument":
-        raise HTTPException(422, detail=invalid_detail(str(result.get("argument")),
-                                                       str(result.get("error")), where))
+    if isinstance(result, Failure):
+        if result.error_type == "not_found":
+            raise not_found(result)
+        raise HTTPException(422, detail=invalid_detail(str(result.argument), result.error,
+                                                       where))
     return result
 
 
@@ -74,7 +82,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc), "error_type": "not_found"}, status_code=404)
+        if isinstance(exc, UnknownUser | UnknownProduct):
+            body = failure_of(exc).model_dump(mode="json")
+        else:
+            body = Failure(error_type="not_found", found=False, error=str(exc),
+                           summary=f"{str(exc)[:1].upper()}{str(exc)[1:]}.").model_dump(
+                               mode="json")
+        return JSONResponse({"detail": body}, status_code=404)
 
     @app.exception_handler(InvalidArgument)
     async def _invalid(request: Request, exc: InvalidArgument) -> JSONResponse:

@@ -11,17 +11,15 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from cartwise.agent.chat import ChatService
+from cartwise.agent.chat import SESSION_ID_PATTERN, ChatService
 from cartwise.server.deps import ChatDep
 
 router = APIRouter(tags=["chat"])
 
-SESSION_PATTERN = r"^[A-Za-z0-9_.:@-]{1,128}$"
-
 
 class ChatRequest(BaseModel):
     message: str = Field(min_length=1, description="What the shopper or analyst says.")
-    session_id: str | None = Field(None, pattern=SESSION_PATTERN, description=(
+    session_id: str | None = Field(None, pattern=SESSION_ID_PATTERN, description=(
         "The conversation to continue; leave it out to start a new one."))
 
 

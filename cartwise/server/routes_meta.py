@@ -10,13 +10,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Response
 
+from cartwise.build import STAGES
 from cartwise.recsys.engine import STRATEGIES
 from cartwise.runtime import Runtime
 from cartwise.server.deps import RuntimeDep
 
 router = APIRouter(tags=["service"])
-
-STAGES = ("data", "recsys", "analytics", "retrieval")
 
 
 def _built(runtime: Runtime) -> dict[str, Any]:
@@ -32,8 +31,8 @@ def health(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
     stages = _built(runtime)
     components = {
         "store": {"ok": all(stages.values()), "path": str(s.store.root), "built_at": stages},
-        "recommenders": {"ok": True, "users": int(s.recommenders.x.n_users),
-                         "products": int(s.recommenders.x.n_items)},
+        "catalog": {"ok": len(s.catalog) > 0, **s.catalog.describe()},
+        "recommenders": {"ok": True, "users": int(s.recommenders.x.n_users)},
         "search": {"ok": len(s.search) > 0, "products": len(s.search)},
         "analytics": {"ok": True},
         "sessions": {"ok": True, "kind": runtime.sessions.kind},

@@ -1,45 +1,48 @@
 """REST over the same tools the agent uses: recommendations, products, users, analytics.
 
-Routes call :func:`~cartwise.tools.catalog.run_tool`, so they validate and answer exactly as the
-tools do; a not-found result is a 404 and an invalid argument a 422 naming it.
+Routes call :func:`~cartwise.tools.registry.run_tool`, so they validate and answer exactly as
+the tools do, and their response schemas are the tools' result models
+(:mod:`cartwise.tools.results`); a not-found result is a 404 (``{"detail": Failure}``) and an
+invalid argument a 422 naming it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 
+from cartwise.errors import UnknownUser
 from cartwise.server.deps import ServicesDep
-from cartwise.server.errors import raise_for_result
+from cartwise.server.errors import not_found, raise_for_result
 from cartwise.services import Services
-from cartwise.tools.catalog import run_tool
+from cartwise.tools import results as r
+from cartwise.tools.registry import run_tool
 from cartwise.tools.schemas import FunnelBy, RecommendArgs, Strategy, TrendBy
 
 router = APIRouter()
 
-Result = dict[str, Any]
+_NOT_FOUND = {404: {"model": r.Failure, "description": "Unknown user or product "
+                                                        "(the body's detail)."}}
 
 
-def _tool(services: Services, name: str, where: str = "query", **args: Any) -> Result:
+def _tool(services: Services, name: str, where: str = "query", **args: Any) -> Any:
     return raise_for_result(run_tool(services, name, {k: v for k, v in args.items()
                                                       if v is not None}), where)
 
 
-def _recommend(services: Services, args: dict[str, Any], where: str) -> Result:
-    result = _tool(services, "recommend_products", where, **args)
-    if result.get("user_found") is False:
-        raise HTTPException(404, detail={"error_type": "not_found", "kind": "user",
-                                         "user_id": args["user_id"],
-                                         "error": f"user {args['user_id']} not found"})
+def _recommend(services: Services, args: dict[str, Any], where: str) -> r.Recommendations:
+    result = cast(r.Recommendations, _tool(services, "recommend_products", where, **args))
+    if not result.user_found:
+        raise not_found(r.not_found_user(UnknownUser(args["user_id"])))
     return result
 
 
-@router.get("/recommendations/{user_id}", tags=["recommendations"])
+@router.get("/recommendations/{user_id}", tags=["recommendations"], responses=_NOT_FOUND)
 def recommendations(user_id: int, services: ServicesDep, k: int = 5,
                     strategy: Strategy = "hybrid", department: str | None = None,
                     min_price: float | None = None, max_price: float | None = None,
-                    exclude_purchased: bool = False) -> Result:
+                    exclude_purchased: bool = False) -> r.Recommendations:
     """Personalised recommendations for a known shopper (404 for an unknown one)."""
     return _recommend(services, {"user_id": user_id, "k": k, "strategy": strategy,
                                  "department": department, "min_price": min_price,
@@ -47,8 +50,8 @@ def recommendations(user_id: int, services: ServicesDep, k: int = 5,
                                  "exclude_purchased": exclude_purchased}, "query")
 
 
-@router.post("/recommendations", tags=["recommendations"])
-def recommendations_post(body: RecommendArgs, services: ServicesDep) -> Result:
+@router.post("/recommendations", tags=["recommendations"], responses=_NOT_FOUND)
+def recommendations_post(body: RecommendArgs, services: ServicesDep) -> r.Recommendations:
     """The same as ``GET /recommendations/{user_id}`` with the arguments in the body."""
     return _recommend(services, body.model_dump(), "body")
 
@@ -56,7 +59,7 @@ def recommendations_post(body: RecommendArgs, services: ServicesDep) -> Result:
 @router.get("/products/search", tags=["products"])
 def search_products(services: ServicesDep, q: str = Query(description="What to look for."),
                     k: int = 5, department: str | None = None, min_price: float | None = None,
-                    max_price: float | None = None) -> Result:
+                    max_price: float | None = None) -> r.SearchResults:
     """Semantic product search."""
     return _tool(services, "search_products", query=q, k=k, department=department,
                  min_price=min_price, max_price=max_price)
@@ -64,79 +67,81 @@ def search_products(services: ServicesDep, q: str = Query(description="What to l
 
 @router.get("/products/popular", tags=["products"])
 def popular_products(services: ServicesDep, k: int = 10, department: str | None = None
-                     ) -> Result:
+                     ) -> r.BestSellers:
     """Best sellers, overall or in one department."""
     return _tool(services, "popular_products", k=k, department=department)
 
 
-@router.get("/products/{product_id}", tags=["products"])
-def product_details(product_id: int, services: ServicesDep) -> Result:
+@router.get("/products/{product_id}", tags=["products"], responses=_NOT_FOUND)
+def product_details(product_id: int, services: ServicesDep) -> r.ProductDetails:
     """A product's details (404 for an unknown id)."""
     return _tool(services, "product_details", product=str(product_id))
 
 
-@router.get("/products/{product_id}/similar", tags=["products"])
-def similar_products(product_id: int, services: ServicesDep, k: int = 5) -> Result:
+@router.get("/products/{product_id}/similar", tags=["products"], responses=_NOT_FOUND)
+def similar_products(product_id: int, services: ServicesDep, k: int = 5) -> r.SimilarProducts:
     """Products like this one."""
     return _tool(services, "similar_products", product=str(product_id), k=k)
 
 
-@router.get("/products/{product_id}/bought-together", tags=["products"])
-def bought_together(product_id: int, services: ServicesDep, k: int = 5) -> Result:
+@router.get("/products/{product_id}/bought-together", tags=["products"], responses=_NOT_FOUND)
+def bought_together(product_id: int, services: ServicesDep, k: int = 5) -> r.BoughtTogether:
     """Products most often in the same basket, with support, confidence and lift."""
     return _tool(services, "frequently_bought_together", product=str(product_id), k=k)
 
 
 @router.get("/users", tags=["users"])
-def users(services: ServicesDep, offset: int = 0, limit: int = 50) -> Result:
+def users(services: ServicesDep, offset: int = 0, limit: int = 50) -> r.ShopperPage:
     """A page of shoppers in id order, with orders, value, segment and churn level."""
-    return services.analytics.list_users(offset, limit)
+    return r.ShopperPage.model_validate(services.analytics.list_users(offset, limit))
 
 
-@router.get("/users/{user_id}/profile", tags=["users"])
-def user_profile(user_id: int, services: ServicesDep) -> Result:
+@router.get("/users/{user_id}/profile", tags=["users"], responses=_NOT_FOUND)
+def user_profile(user_id: int, services: ServicesDep) -> r.ShopperProfile:
     """A shopper's profile (404 for an unknown user)."""
     return _tool(services, "user_profile", user_id=user_id)
 
 
-@router.get("/users/{user_id}/similar", tags=["users"])
-def similar_users(user_id: int, services: ServicesDep, k: int = 5) -> Result:
+@router.get("/users/{user_id}/similar", tags=["users"], responses=_NOT_FOUND)
+def similar_users(user_id: int, services: ServicesDep, k: int = 5) -> r.SimilarShoppers:
     """Shoppers with similar purchase histories."""
     return _tool(services, "similar_users", user_id=user_id, k=k)
 
 
 @router.get("/analytics/segments", tags=["analytics"])
-def segments(services: ServicesDep) -> Result:
+def segments(services: ServicesDep) -> r.CustomerSegments:
     """RFM segments and K-means clusters."""
     return _tool(services, "customer_segments")
 
 
-@router.get("/analytics/churn", tags=["analytics"])
-def churn(services: ServicesDep, user_id: int | None = None, k: int = 10) -> Result:
+@router.get("/analytics/churn", tags=["analytics"], responses=_NOT_FOUND)
+def churn(services: ServicesDep, user_id: int | None = None, k: int = 10
+          ) -> r.ShopperChurn | r.AtRiskShoppers:
     """One shopper's churn risk, or the k valuable shoppers most at risk."""
     return _tool(services, "churn_risk", user_id=user_id, k=k)
 
 
-@router.get("/analytics/ltv", tags=["analytics"])
-def ltv(services: ServicesDep, user_id: int | None = None, k: int = 10) -> Result:
+@router.get("/analytics/ltv", tags=["analytics"], responses=_NOT_FOUND)
+def ltv(services: ServicesDep, user_id: int | None = None, k: int = 10
+        ) -> r.ShopperValue | r.ValuableShoppers:
     """One shopper's lifetime value, or the k most valuable and the value tiers."""
     return _tool(services, "lifetime_value", user_id=user_id, k=k)
 
 
 @router.get("/analytics/journey", tags=["analytics"])
-def journey(services: ServicesDep) -> Result:
+def journey(services: ServicesDep) -> r.CustomerJourney:
     """First-time vs repeat shoppers, basket sizes, reorders, days between orders."""
     return _tool(services, "customer_journey")
 
 
 @router.get("/analytics/funnel", tags=["analytics"])
 def funnel(services: ServicesDep, device: str | None = None, sex: str | None = None,
-           by: FunnelBy | None = None) -> Result:
+           by: FunnelBy | None = None) -> r.FunnelAnalysis:
     """The conversion funnel, filtered and/or split."""
     return _tool(services, "funnel_analysis", device=device, sex=sex, by=by)
 
 
 @router.get("/analytics/trends", tags=["analytics"])
-def trends(services: ServicesDep, by: TrendBy | None = None) -> Result:
+def trends(services: ServicesDep, by: TrendBy | None = None) -> r.OrderTrends:
     """Order volume by day of week, hour, day, week or month."""
     return _tool(services, "order_trends", by=by)

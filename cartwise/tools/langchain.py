@@ -2,10 +2,10 @@
 
 Each tool's JSON schema is its argument model (:mod:`.schemas`) and its description the tool
 function's docstring. A call returns ``(content, artifact)``: ``content`` is the compact JSON a
-chat model reads (:func:`~cartwise.tools.results.for_model`), ``artifact``
-``{"result": the full result dict (charts included), "ms": milliseconds}`` for traces and front
-ends. Bad arguments and unknown ids are results, so the
-model can read what went wrong and the graph never raises.
+chat model reads (:func:`~cartwise.tools.render.for_model`), ``artifact``
+``{"result": the full result as JSON (charts included), "ms": milliseconds}`` for traces and
+front ends. Bad arguments and unknown ids are results, so the model can read what went wrong
+and the graph never raises.
 """
 
 from __future__ import annotations
@@ -17,15 +17,16 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import ValidationError
 
 from cartwise.services import Services
-from cartwise.tools.catalog import TOOLS, ToolSpec, run_tool
-from cartwise.tools.results import for_model, invalid_arguments
+from cartwise.tools.registry import TOOLS, ToolSpec, run_tool
+from cartwise.tools.render import for_model
+from cartwise.tools.results import invalid_arguments
 
 
 def _make_tool(services: Services, spec: ToolSpec) -> BaseTool:
     def call(**kwargs: Any) -> tuple[str, dict[str, Any]]:
         t0 = time.perf_counter()
         result = run_tool(services, spec.name, kwargs)
-        return for_model(result), {"result": result,
+        return for_model(result), {"result": result.model_dump(mode="json"),
                                    "ms": round((time.perf_counter() - t0) * 1000, 2)}
 
     def on_invalid(exc: ValidationError) -> str:

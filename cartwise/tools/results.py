@@ -1,79 +1,610 @@
-"""How tool results look: product entries, structured failures, the model-facing JSON.
+"""What tools return: one pydantic model per kind of result, sharing one product entry
+(:class:`~cartwise.catalog.Product`), one shopper entry (:class:`Shopper`) and one failure
+(:class:`Failure`).
 
-Every tool returns a JSON-able dict with a one-line ``summary``. A failure is a result too, never
-an exception: ``{"found": false, "error_type": "not_found", ...}`` for an unknown user or
-product, ``{"error_type": "invalid_argument", "argument": ..., ...}`` for a bad argument; both
-carry a readable ``error`` and ``summary``.
+Every result has a ``kind`` and a one-line ``summary``:
+
+* ``"products"``: a :class:`ProductList` (recommendations, search results, similar products,
+  bought-together partners, best sellers); the products are under ``items``;
+* ``"shoppers"``: a :class:`ShopperList` (similar shoppers, the shoppers most at risk, the
+  most valuable ones, a page of shoppers); the shoppers are under ``users``;
+* ``"profile"``: one shopper or one product in detail (profile, churn risk, lifetime value,
+  product details);
+* ``"analysis"``: a shop-wide analysis with chart series (segments, journey, funnel, trends);
+* ``"failure"``: an unknown user or product, or a bad argument (never an exception).
+
+These models are the public shape of results: the REST API's response schemas, the JSON a chat
+model reads, what the planner's references and the grounding check read. They forbid unknown
+fields, so a service whose output drifts from its model fails loudly (the contract tests check
+every tool). Optional fields default to None, so the compact JSON a chat model reads (which
+leaves nulls out, :func:`~cartwise.tools.render.for_model`) parses back into the same model.
+
+Reading results: :func:`parse_result` turns a tool's JSON back into its model;
+:func:`mentions` lists the products, user ids and other ids a result names (the grounding
+check's evidence); :func:`is_failure` tells a failure, as a model or as JSON.
 """
 
 from __future__ import annotations
 
-import json
-import math
-from collections.abc import Callable, Mapping
-from typing import Any
+import enum
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from cartwise.catalog import Product
 from cartwise.errors import InvalidArgument, UnknownProduct, UnknownUser
 
-#: Keys kept out of what a chat model reads (they are for charts in the UI).
-UI_ONLY_KEYS = frozenset({"charts"})
+
+class Ref(enum.Enum):
+    """What an annotated field refers to (read by :func:`mentions`)."""
+
+    USER = "a user id"
+    PRODUCT_NAMES = "catalogue product names"
+    ID = "another id (an order, an aisle, a department)"
 
 
-def product_entry(product_id: int, name: str, aisle: str, department: str,
-                  price: float | None, **extra: Any) -> dict[str, Any]:
-    """One product as every tool lists it: ``product_id`` (the catalogue's external id),
-    ``name``, ``aisle``, ``department``, ``price`` (the data's currency, None when unknown) and
-    tool-specific fields after them."""
-    if price is not None and (not isinstance(price, (int, float)) or not math.isfinite(price)):
-        price = None
-    return {"product_id": int(product_id), "name": str(name), "aisle": str(aisle),
-            "department": str(department),
-            "price": round(float(price), 2) if price is not None else None, **extra}
+UserId = Annotated[int, Ref.USER]
+OptionalUserId = Annotated[int | None, Ref.USER]
+OtherId = Annotated[int | None, Ref.ID]
+ProductNames = Annotated[list[str], Ref.PRODUCT_NAMES]
+Number = int | float
+ValueUnit = Literal["currency", "items"]
 
 
-def filters_text(department: str | None, lo: float | None, hi: float | None,
-                 never_bought: bool = False,
-                 money: Callable[[float], str | None] = lambda v: f"{v:g}") -> str:
-    """The filters of a product list as a parenthesised phrase (" (in produce, under 3)"), or
-    "" without filters; ``money`` formats a price."""
-    parts = []
-    if department:
-        parts.append(f"in {department}")
-    if lo is not None and hi is not None:
-        parts.append(f"between {money(lo)} and {money(hi)}")
-    elif hi is not None:
-        parts.append(f"under {money(hi)}")
-    elif lo is not None:
-        parts.append(f"over {money(lo)}")
-    if never_bought:
-        parts.append("not bought before")
-    return f" ({', '.join(parts)})" if parts else ""
+class Model(BaseModel):
+    """Base of every result part: unknown fields are an error."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
-def not_found_user(exc: UnknownUser) -> dict[str, Any]:
-    message = f"user {exc.user_id} not found"
-    return {"found": False, "error_type": "not_found", "kind": "user", "user_id": exc.user_id,
-            "error": message, "summary": f"User {exc.user_id} is not in the shop's data."}
+class ToolResult(Model):
+    """Base of every tool result: its ``kind`` and a one-line ``summary``."""
+
+    kind: str
+    summary: str
 
 
-def not_found_product(exc: UnknownProduct) -> dict[str, Any]:
-    closest = list(exc.closest)
+# ------------------------------------------------------------------------------ shared parts
+
+
+class Chart(Model):
+    """A chart a UI can draw without knowing the analysis: one series in ``y``, or several by
+    name in ``series`` (each as long as ``x``)."""
+
+    kind: Literal["bar", "line", "funnel", "scatter"]
+    title: str
+    x: list[str | int | float]
+    x_label: str
+    y_label: str
+    y: list[Number | None] | None = None
+    series: dict[str, list[Number | None]] | None = None
+
+
+class Charted(Model):
+    charts: list[Chart] = Field(default_factory=list, description="Chart series for a UI.")
+
+
+class Valued(Model):
+    """What values are counted in: the data's currency, or items bought when it has no
+    prices (``price_note`` then says so)."""
+
+    value_unit: ValueUnit
+    prices_available: bool
+    currency: str | None = Field(None, description="ISO 4217 code of the values, if known.")
+    price_note: str | None = None
+
+
+class Timed(Model):
+    time_note: str | None = Field(None, description="What 'now' is and how orders are dated.")
+
+
+class Match(Model):
+    """How a product argument was matched: ``by`` id, shop code, exact name or name
+    similarity, with ``confidence`` (0..1, 1 for an id, a code or an exact name) and up to three
+    other candidates."""
+
+    query: str
+    confidence: float
+    by: Literal["id", "code", "exact", "name"]
+    alternatives: list[Product] = Field(default_factory=list)
+
+
+class AboutProduct(Model):
+    """A result about one catalogue product: ``product`` and how the argument matched it."""
+
+    product: Product
+    resolved: Match | None = None
+
+
+class AboutShopper(Model):
+    """A result about one shopper."""
+
+    user_id: UserId
+
+
+class Filters(Model):
+    """The filters a product list obeys: ``department`` (the catalogue departments a name
+    resolved to), a price range (inclusive, the data's currency) and "never bought"."""
+
+    department: list[str] | None = None
+    min_price: float | None = None
+    max_price: float | None = None
+    exclude_purchased: bool = False
+
+
+# ------------------------------------------------------------------------------ product lists
+
+
+class RecommendedProduct(Product):
+    score: float = Field(description="Relevance, 0..1.")
+    confidence: float = Field(description="How sure the model is, 0..1.")
+    model: str = Field(description="The recommender that proposed it.")
+    reason: str
+
+
+class SearchHit(Product):
+    score: float = Field(description="Match score, 0..1.")
+    match: Literal["id", "code", "exact", "search", "similar"]
+
+
+class SimilarProduct(Product):
+    score: float = Field(description="Cosine similarity of the embeddings, -1..1.")
+
+
+class Partner(Product):
+    baskets_together: int
+    support: float = Field(description="Share of all baskets holding both, 0..1.")
+    confidence: float = Field(description="Share of the product's baskets holding this one.")
+    lift: float = Field(description="How much more often than chance (1 = chance).")
+
+
+class BestSeller(Product):
+    purchases: int
+    buyers: int
+
+
+P = TypeVar("P", bound=Product)
+
+
+class ProductList(ToolResult, Generic[P]):
+    """Products, best first, under ``items``."""
+
+    kind: Literal["products"] = "products"
+    items: list[P]
+
+
+class Recommendations(ProductList[RecommendedProduct], AboutShopper):
+    """``fallback``: None for personal recommendations, else why best sellers were given:
+    ``"unknown_user"`` or ``"no_history"``."""
+
+    strategy: str
+    fallback: Literal["unknown_user", "no_history"] | None = None
+    user_found: bool
+    segment: str | None = Field(None, description="The shopper's spending segment.")
+    filters: Filters
+
+
+class SearchResults(ProductList[SearchHit]):
+    query: str
+    filters: Filters
+
+
+class SimilarProducts(ProductList[SimilarProduct], AboutProduct):
+    pass
+
+
+class BoughtTogether(ProductList[Partner], AboutProduct, Charted):
+    baskets: int = Field(description="Baskets holding the product.")
+    support: float = Field(description="Share of all baskets holding the product.")
+    n_baskets: int
+    min_pair_count: int
+    min_support: float
+    partners_limit: int
+
+
+class BestSellers(ProductList[BestSeller]):
+    filters: Filters
+
+
+# ------------------------------------------------------------------------------ shopper lists
+
+
+class Shopper(Model):
+    """One shopper in a list: the user id, and the RFM segment where known."""
+
+    user_id: UserId
+    segment: str | None = None
+
+
+class SimilarShopper(Shopper):
+    score: float = Field(description="Similarity of the purchase histories, 0..1.")
+    shared_products: int
+    examples: ProductNames = Field(default_factory=list)
+
+
+class ChurnEntry(Shopper):
+    score: float | None = Field(None, description="Churn risk, 0..1.")
+    level: Literal["low", "medium", "high", "unknown"]
+    reason: str
+    days_since_last_order: float | None = None
+    expected_gap_days: float | None = None
+    value: float | None = None
+
+
+class ValueEntry(Shopper):
+    ltv: float | None = None
+    historical: float | None = None
+    projected: float | None = None
+    basket_value: float | None = None
+    orders: int
+    orders_per_month: float | None = None
+    p_active: float | None = None
+    expected_orders: float | None = None
+    rank: int
+    tier: str
+
+
+class ShopperRow(Shopper):
+    orders: int
+    value: float | None = None
+    churn_level: str
+
+
+S = TypeVar("S", bound=Shopper)
+
+
+class ShopperList(ToolResult, Generic[S]):
+    """Shoppers, best first, under ``users``."""
+
+    kind: Literal["shoppers"] = "shoppers"
+    users: list[S]
+
+
+class SimilarShoppers(ShopperList[SimilarShopper], AboutShopper):
+    pass
+
+
+class AtRiskShoppers(ShopperList[ChurnEntry], Valued, Timed, Charted):
+    k: int
+    candidates: int
+    criteria: str
+    levels: dict[str, int]
+
+
+class Tier(Model):
+    name: str
+    users: int
+    share: float
+    value: float
+    value_share: float
+    avg_value: float | None = None
+
+
+class ValuableShoppers(ShopperList[ValueEntry], Valued, Timed, Charted):
+    k: int
+    tiers: list[Tier]
+    horizon_days: int
+    expected_lifetime_days: float | None = None
+
+
+class ShopperPage(ShopperList[ShopperRow], Valued):
+    offset: int
+    limit: int
+    total: int
+    next_offset: int | None = None
+
+
+# ------------------------------------------------------------------------------ profiles
+
+
+class Share(Model):
+    """A favourite category: ``id``, ``label``, ``value`` (lines bought) and ``share``."""
+
+    id: OtherId
+    label: str
+    value: int
+    share: float | None = None
+
+
+class SpendingSegment(Model):
+    label: str | None = None
+    basis: str
+    quartile_bounds: list[float | None]
+
+
+class Gaps(Model):
+    median: float | None = None
+    mean: float | None = None
+    gaps: int
+
+
+class LastOrder(Model):
+    order_id: OtherId = None
+    order_number: int
+    days_ago: float | None = None
+    ordered_at: str | None = None
+    basket_size: int
+
+
+class ChurnBrief(Model):
+    score: float | None = None
+    level: str
+    reason: str | None = None
+
+
+class RfmScores(Model):
+    r: int
+    f: int
+    m: int
+    segment: str
+
+
+class ShopperProfile(ToolResult, AboutShopper, Valued, Timed, Charted):
+    kind: Literal["profile"] = "profile"
+    orders: int
+    baskets: int
+    items: int
+    products_bought: int
+    spend: float | None = None
+    avg_item_price: float | None = None
+    avg_basket_value: float | None = None
+    spending_segment: SpendingSegment
+    favourite_departments: list[Share]
+    favourite_aisles: list[Share]
+    reorder_rate: float | None = None
+    days_between_orders: Gaps
+    last_order: LastOrder
+    churn_risk: ChurnBrief
+    rfm: RfmScores
+    lifetime_value: float | None = None
+
+
+class ProductDetails(ToolResult, AboutProduct, Charted):
+    kind: Literal["profile"] = "profile"
+    buyers: int
+    purchases: int
+    units: int
+    reorder_rate: float | None = None
+    revenue: float | None = None
+    rank: int | None = Field(None, description="Best-seller rank, 1 = most purchases.")
+    of_products: int
+    price_note: str | None = None
+
+
+class ShopperChurn(ToolResult, ChurnEntry, AboutShopper, Valued, Timed):
+    kind: Literal["profile"] = "profile"
+    own_median_gap_days: float | None = None
+    gaps: int
+    population_gap_days: float | None = None
+    away_ratio: float | None = None
+    orders: int
+
+
+class ShopperValue(ToolResult, ValueEntry, AboutShopper, Valued, Timed):
+    kind: Literal["profile"] = "profile"
+    horizon_days: int
+    expected_lifetime_days: float | None = None
+
+
+# ------------------------------------------------------------------------------ analyses
+
+
+class Analysis(ToolResult, Charted):
+    kind: Literal["analysis"] = "analysis"
+
+
+class Labelled(Model):
+    label: str
+    value: Number | None = None
+
+
+class Segment(Model):
+    name: str
+    description: str
+    users: int
+    share: float
+    value: float
+    value_share: float
+    avg_recency_days: float | None = None
+    avg_frequency: float | None = None
+    avg_monetary: float | None = None
+
+
+class Cluster(Model):
+    cluster: int
+    name: str
+    users: int
+    share: float
+    value: float
+    value_share: float
+    median_recency_days: float | None = None
+    median_frequency: float | None = None
+    median_monetary: float | None = None
+    main_segment: str | None = None
+    main_segment_share: float | None = None
+
+
+class RfmBasis(Model):
+    scores: str
+    frequency: str
+    monetary: str
+
+
+class KMeans(Model):
+    k: int
+    silhouette_by_k: dict[str, float]
+    features: str
+    reason: str | None = None
+
+
+class CustomerSegments(Analysis, Valued, Timed):
+    n_users: int
+    rfm: RfmBasis
+    segments: list[Segment]
+    kmeans: KMeans
+    clusters: list[Cluster]
+
+
+class ShopperCounts(Model):
+    total: int
+    one_order: int
+    repeat: int
+    repeat_share: float | None = None
+
+
+class OrderCounts(Model):
+    total: int
+    first_orders: int
+    repeat_orders: int
+
+
+class Distribution(Model):
+    mean: float | None = None
+    median: float | None = None
+    histogram: list[Labelled]
+
+
+class BasketSizes(Distribution):
+    orders: int
+    first_order_mean: float | None = None
+    repeat_order_mean: float | None = None
+
+
+class ReorderCurve(Model):
+    x: list[int]
+    y: list[float]
+    overall: float | None = None
+
+
+class GapDistribution(Distribution):
+    gaps: int
+    within_a_week_share: float | None = None
+
+
+class CustomerJourney(Analysis, Timed):
+    shoppers: ShopperCounts
+    orders: OrderCounts
+    orders_per_shopper: Distribution
+    retention: list[Labelled]
+    basket_size: BasketSizes
+    reorder_by_order_number: ReorderCurve
+    days_between_orders: GapDistribution
+
+
+class FunnelStep(Model):
+    step: str
+    label: str
+    users: int
+    conversion_from_previous: float | None = None
+    drop_off_users: int | None = None
+    drop_off_rate: float | None = None
+    conversion_from_start: float | None = None
+
+
+class FunnelGroup(Model):
+    group: str
+    users: list[int]
+    conversion_from_previous: list[float | None]
+    overall_conversion: float | None = None
+
+
+class FunnelFilters(Model):
+    device: str | None = None
+    sex: str | None = None
+
+
+class FunnelAnalysis(Analysis):
+    """The funnel; ``available`` is False (and everything else empty) when the data has no
+    funnel tables."""
+
+    available: bool
+    filters: FunnelFilters | None = None
+    by: str | None = None
+    visitors: int | None = None
+    steps: list[FunnelStep] = Field(default_factory=list)
+    overall_conversion: float | None = None
+    groups: list[FunnelGroup] = Field(default_factory=list)
+
+
+class Peak(Model):
+    label: str | int
+    orders: int
+    share_of_orders: float | None = None
+
+
+class Window(Model):
+    start: str | int = Field(alias="from")
+    to: str | int
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True,
+                              serialize_by_alias=True)
+
+
+class TrendSeries(Model):
+    x: list[str | int]
+    orders: list[int]
+    items: list[int]
+    revenue: list[float] | None = None
+    items_per_order: list[float | None]
+
+
+class OrderTrends(Analysis, Valued, Timed):
+    by: str
+    orders: int
+    items: int
+    revenue: float | None = None
+    peak: Peak | None = None
+    window: Window | None = None
+    series: TrendSeries
+
+
+# ------------------------------------------------------------------------------ failures
+
+
+class Failure(ToolResult):
+    """A call that could not answer: ``error_type`` ``not_found`` (an unknown ``user_id`` or
+    ``product``: ``subject`` says which, ``closest`` names the nearest catalogue names) or
+    ``invalid_argument`` (``argument`` named, with the ``value`` given and what is
+    ``allowed``); ``error`` is the plain message."""
+
+    kind: Literal["failure"] = "failure"
+    error_type: Literal["not_found", "invalid_argument"]
+    error: str
+    found: bool | None = Field(None, description="False for not_found.")
+    subject: Literal["user", "product"] | None = None
+    user_id: OptionalUserId = None
+    product: str | None = None
+    closest: ProductNames = Field(default_factory=list)
+    argument: str | None = None
+    value: Any = None
+    allowed: list[Any] | str | None = None
+    problems: int | None = None
+
+
+def not_found_user(exc: UnknownUser) -> Failure:
+    return Failure(error_type="not_found", found=False, subject="user",
+                   user_id=_int_or_none(exc.user_id), error=f"user {exc.user_id} not found",
+                   summary=f"User {exc.user_id} is not in the shop's data.")
+
+
+def not_found_product(exc: UnknownProduct) -> Failure:
+    closest = [str(c) for c in exc.closest]
     hint = f" Closest names: {', '.join(closest)}." if closest else ""
-    return {"found": False, "error_type": "not_found", "kind": "product",
-            "product": str(exc.product), "closest": closest,
-            "error": f"product {str(exc.product)!r} not found",
-            "summary": f"No product in the catalogue matches {str(exc.product)!r}.{hint}"}
+    return Failure(error_type="not_found", found=False, subject="product",
+                   product=str(exc.product), closest=closest,
+                   error=f"product {str(exc.product)!r} not found",
+                   summary=f"No product in the catalogue matches {str(exc.product)!r}.{hint}")
 
 
-def invalid_argument(exc: InvalidArgument) -> dict[str, Any]:
-    return {"error_type": "invalid_argument", "argument": exc.argument,
-            "value": _jsonable(exc.value), "allowed": exc.allowed, "error": str(exc),
-            "summary": f"{str(exc)[:1].upper()}{str(exc)[1:]}."}
+def invalid_argument(exc: InvalidArgument) -> Failure:
+    return Failure(error_type="invalid_argument", argument=exc.argument,
+                   value=_jsonable(exc.value), allowed=exc.allowed, error=str(exc),
+                   summary=f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
 
 
-def invalid_arguments(exc: ValidationError) -> dict[str, Any]:
+def invalid_arguments(exc: ValidationError) -> Failure:
     """The first problem of a pydantic validation error, named by its argument."""
     first = exc.errors()[0]
     loc = ".".join(str(x) for x in first.get("loc", ())) or "arguments"
@@ -81,37 +612,118 @@ def invalid_arguments(exc: ValidationError) -> dict[str, Any]:
     if first.get("type") == "extra_forbidden":
         msg = "not an argument of this tool"
     value = first.get("input") if first.get("type") != "missing" else None
-    return {"error_type": "invalid_argument", "argument": loc, "value": _jsonable(value),
-            "error": f"{loc}: {msg}", "problems": len(exc.errors()),
-            "summary": f"Invalid {loc}: {msg}."}
+    return Failure(error_type="invalid_argument", argument=loc, value=_jsonable(value),
+                   error=f"{loc}: {msg}", problems=len(exc.errors()),
+                   summary=f"Invalid {loc}: {msg}.")
 
 
-def is_failure(result: Mapping[str, Any]) -> bool:
-    """Whether a tool result is a not-found or invalid-argument result."""
-    return "error_type" in result
+def failure_of(exc: UnknownUser | UnknownProduct | InvalidArgument) -> Failure:
+    """The failure result of a project error a tool may raise."""
+    if isinstance(exc, UnknownUser):
+        return not_found_user(exc)
+    if isinstance(exc, UnknownProduct):
+        return not_found_product(exc)
+    return invalid_argument(exc)
 
 
-def _rounded(value: Any) -> Any:
-    """``value`` with floats rounded for reading: 4 decimals, 2 from 1,000 on."""
-    if isinstance(value, float):
-        return round(value, 2 if abs(value) >= 1000 else 4) if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_rounded(v) for v in value]
-    return value
+def is_failure(result: ToolResult | Mapping[str, Any] | None) -> bool:
+    """Whether a tool result (a model, or its JSON as a dict) is a :class:`Failure`."""
+    if isinstance(result, ToolResult):
+        return isinstance(result, Failure)
+    return isinstance(result, Mapping) and result.get("kind") == "failure"
 
 
-def for_model(result: Mapping[str, Any]) -> str:
-    """The compact JSON a chat model reads: the result without UI-only keys, floats rounded
-    (see :func:`_rounded`)."""
-    return json.dumps(_rounded({k: v for k, v in result.items() if k not in UI_ONLY_KEYS}),
-                      ensure_ascii=False, separators=(",", ":"), default=str)
+def _int_or_none(value: object) -> int | None:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _jsonable(value: object) -> object:
+    import json
+
     try:
-        json.dumps(value)
+        json.dumps(value, allow_nan=False)
     except (TypeError, ValueError):
         return str(value)
     return value
+
+
+# ------------------------------------------------------------------------------ reading
+
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def adapter(result_type: Any) -> TypeAdapter[Any]:
+    """A (cached) validator of ``result_type`` (a result model, or a union of result models of
+    different kinds) or a :class:`Failure`, told apart by ``kind``."""
+    hit = _ADAPTERS.get(result_type)
+    if hit is None:
+        members = (*getattr(result_type, "__args__", (result_type,)), Failure)
+        kinds = [m.model_fields["kind"].default for m in members]
+        if len(set(kinds)) != len(kinds):
+            raise TypeError(f"result models of one tool need distinct kinds: {kinds}")
+        union: Any = members[0]
+        for m in members[1:]:
+            union = union | m
+        hit = _ADAPTERS[result_type] = TypeAdapter(Annotated[union, Field(discriminator="kind")])
+    return hit
+
+
+def parse_result(result_type: Any, data: object) -> ToolResult | None:
+    """``data`` (a tool's JSON, parsed) as ``result_type`` or a :class:`Failure`; None when it
+    is neither (a result of another version, or no result at all)."""
+    if not isinstance(data, Mapping):
+        return None
+    try:
+        out = adapter(result_type).validate_python(data)
+    except ValidationError:
+        return None
+    return out if isinstance(out, ToolResult) else None
+
+
+@dataclass
+class Mentions:
+    """What a result names: ``products`` (id -> name), extra ``product_names`` (names without
+    an entry, such as closest matches), ``user_ids`` and ``other_ids`` (orders, aisles,
+    departments)."""
+
+    products: dict[int, str] = field(default_factory=dict)
+    product_names: set[str] = field(default_factory=set)
+    user_ids: set[int] = field(default_factory=set)
+    other_ids: set[int] = field(default_factory=set)
+
+
+def mentions(result: BaseModel, into: Mentions | None = None) -> Mentions:
+    """Every product entry, product name, user id and other id anywhere in ``result``, read
+    from its fields' types: :class:`~cartwise.catalog.Product` entries, and fields annotated
+    :data:`UserId`, :data:`ProductNames` or :data:`OtherId`."""
+    out = into if into is not None else Mentions()
+    for node in _models(result):
+        if isinstance(node, Product):
+            out.products[node.product_id] = node.name
+        for name, info in type(node).model_fields.items():
+            refs = [m for m in info.metadata if isinstance(m, Ref)]
+            if not refs:
+                continue
+            value = getattr(node, name)
+            if refs[0] is Ref.USER and isinstance(value, int):
+                out.user_ids.add(value)
+            elif refs[0] is Ref.ID and isinstance(value, int):
+                out.other_ids.add(value)
+            elif refs[0] is Ref.PRODUCT_NAMES and isinstance(value, list):
+                out.product_names.update(v for v in value if isinstance(v, str))
+    return out
+
+
+def _models(node: object) -> Iterator[BaseModel]:
+    """``node`` and every model inside it (fields, lists and dicts at any depth)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, BaseModel):
+            yield item
+            stack.extend(getattr(item, name) for name in type(item).model_fields)
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())

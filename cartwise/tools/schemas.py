@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from cartwise.catalog import MAX_K
+
 #: Recommendation strategies (the recommenders' names).
 Strategy = Literal["hybrid", "als", "item_cf", "popularity", "repeat"]
 #: Splits of the conversion funnel.
@@ -20,12 +22,10 @@ FunnelBy = Literal["device", "sex", "week", "month"]
 #: Groupings of order trends.
 TrendBy = Literal["dow", "hour", "day", "week", "month"]
 
-MAX_K = 100
-
-_K = "How many results to return (1-100)."
+_K = f"How many results to return (1-{MAX_K})."
 _USER = "The shopper's user id (a positive whole number)."
-_PRODUCT = ("The product: its name as the shopper said it (\"bananas\", \"greek yogurt\") or its "
-            "catalogue id (\"24852\").")
+_PRODUCT = ("The product: its name as the shopper said it (\"bananas\", \"greek yogurt\"), its "
+            "catalogue id (\"24852\") or the shop's own product code (\"85099B\").")
 _DEPARTMENT = "Only products of this catalogue department (e.g. \"produce\", \"dairy eggs\")."
 _MIN_PRICE = "Lowest price, inclusive, in the shop's currency."
 _MAX_PRICE = "Highest price, inclusive, in the shop's currency."
@@ -109,7 +109,7 @@ class UserListArgs(UserArgs):
 class OptionalUserArgs(ToolArgs):
     user_id: int | None = Field(None, gt=0, description=(
         "One shopper's user id; leave it out for the top shoppers."))
-    k: int = Field(10, ge=1, le=MAX_K, description="How many shoppers to list (1-100).")
+    k: int = Field(10, ge=1, le=MAX_K, description=f"How many shoppers to list (1-{MAX_K}).")
 
 
 class NoArgs(ToolArgs):

@@ -6,7 +6,7 @@ with ``gr.mount_gradio_app(app, build_ui(runtime), path="/ui")`` and :func:`laun
 alone. The event handlers are module-level functions taking the runtime first, so tests call
 them directly; they stay thin: every call reads ``runtime.chat`` / ``runtime.services`` afresh
 (a retrain may have swapped them) and goes through ``ChatService`` or
-:func:`~cartwise.tools.catalog.run_tool`.
+:func:`~cartwise.tools.registry.run_tool`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ import pandas as pd
 from cartwise.agent.chat import new_session_id
 from cartwise.errors import CartwiseError, InvalidArgument
 from cartwise.runtime import Runtime
-from cartwise.tools.catalog import run_tool
+from cartwise.tools.registry import run_tool
+from cartwise.tools.render import money
 from cartwise.tools.results import is_failure
 from cartwise.tools.schemas import FunnelBy, Strategy, TrendBy
 
@@ -179,8 +180,9 @@ def _whole(value: float | int | None) -> float | int | None:
     return value
 
 
-def _money(price: float | None) -> str:
-    return "n/a" if price is None else f"{price:,.2f}"
+def _tool(runtime: Runtime, name: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Tool ``name``'s result as JSON (the shape the API and the chat stream carry)."""
+    return run_tool(runtime.services, name, args).model_dump(mode="json")
 
 
 def product_cards(items: Sequence[Mapping[str, Any]]) -> str:
@@ -192,7 +194,7 @@ def product_cards(items: Sequence[Mapping[str, Any]]) -> str:
                 "</div>",
                 f"<div style='opacity:.75'>{html.escape(str(it['aisle']))} · "
                 f"{html.escape(str(it['department']))}</div>",
-                f"<div>price <b>{_money(it.get('price'))}</b>"
+                f"<div>price <b>{money(it.get('price'), it.get('currency')) or 'n/a'}</b>"
                 + (f" · score <b>{float(it['score']):.3f}</b>" if it.get("score") is not None
                    else "") + "</div>"]
         if it.get("reason"):
@@ -229,7 +231,7 @@ def recommend(runtime: Runtime, user_id: float | None, strategy: str | None,
                             "exclude_purchased": bool(never_bought)}
     if args["user_id"] is None:
         return "⚠️ Enter a user id.", "", gr.update(choices=[], value=None)
-    result = run_tool(runtime.services, "recommend_products", args)
+    result = _tool(runtime, "recommend_products", args)
     if is_failure(result):
         return _notice(result), "", gr.update(choices=[], value=None)
     items = result.get("items") or []
@@ -245,11 +247,11 @@ def similar(runtime: Runtime, product: str | None, k: float | None = 5) -> tuple
     an unknown product gives a ⚠️ message naming the closest names."""
     if not product or not str(product).strip():
         return "⚠️ Pick a product first (get recommendations, or type a product name).", ""
-    result = run_tool(runtime.services, "similar_products",
+    result = _tool(runtime, "similar_products",
                       {"product": str(product), "k": _whole(k) or 5})
     if is_failure(result):
         return _notice(result), ""
-    return result["summary"], product_cards(result.get("similar") or [])
+    return result["summary"], product_cards(result.get("items") or [])
 
 
 # ------------------------------------------------------------------------------ analytics
@@ -337,7 +339,7 @@ def _view(result: Mapping[str, Any], table: pd.DataFrame | None = None) -> Analy
 def segments_view(runtime: Runtime) -> AnalyticsView:
     """``customer_segments``: the RFM segments' charts and a table of the segments (name,
     shoppers, share, value share, averages)."""
-    result = run_tool(runtime.services, "customer_segments", {})
+    result = _tool(runtime, "customer_segments", {})
     table = None
     if result.get("segments"):
         table = pd.DataFrame(result["segments"])
@@ -354,14 +356,14 @@ def funnel_view(runtime: Runtime, device: str | None = None, sex: str | None = N
     args = {"device": None if device in (None, "", _ANY) else device,
             "sex": None if sex in (None, "", _ANY) else sex,
             "by": None if by in (None, "", "none") else by}
-    result = run_tool(runtime.services, "funnel_analysis", args)
+    result = _tool(runtime, "funnel_analysis", args)
     table = pd.DataFrame(result["steps"]).round(4) if result.get("steps") else None
     return _view(result, table)
 
 
 def trends_view(runtime: Runtime, by: str | None = None) -> AnalyticsView:
     """``order_trends`` by dow, hour, day, week or month (None: the tool's default)."""
-    result = run_tool(runtime.services, "order_trends",
+    result = _tool(runtime, "order_trends",
                       {"by": None if by in (None, "", "default") else by})
     return _view(result)
 
@@ -369,7 +371,7 @@ def trends_view(runtime: Runtime, by: str | None = None) -> AnalyticsView:
 def churn_view(runtime: Runtime, k: float | None = 10) -> AnalyticsView:
     """``churn_risk`` without a user: the ``k`` valuable shoppers most at risk as a table
     (user, score 0..1, level, segment, days since the last order, usual gap, value, reason)."""
-    result = run_tool(runtime.services, "churn_risk", {"k": _whole(k) or 10})
+    result = _tool(runtime, "churn_risk", {"k": _whole(k) or 10})
     table = None
     if result.get("users"):
         table = pd.DataFrame(result["users"])
@@ -409,7 +411,7 @@ def _draw(view: AnalyticsView) -> None:
 
 def _funnel_choices(runtime: Runtime, by: str) -> list[str]:
     """The device / sex values of the funnel data (empty without funnel tables)."""
-    result = run_tool(runtime.services, "funnel_analysis", {"by": by})
+    result = _tool(runtime, "funnel_analysis", {"by": by})
     return [str(g["group"]) for g in result.get("groups") or []]
 
 
@@ -441,8 +443,7 @@ def _chat_tab(runtime: Runtime) -> None:
 
 
 def _recommend_tab(runtime: Runtime) -> None:
-    products = runtime.services.products
-    departments = [_ANY, *sorted(products["department"].dropna().astype(str).unique())]
+    departments = [_ANY, *runtime.services.catalog.department_names]
     with gr.Row():
         user = gr.Number(value=42, label="User id", precision=0, minimum=1)
         strategy = gr.Dropdown(list(get_args(Strategy)), value="hybrid", label="Strategy")

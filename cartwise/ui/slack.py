@@ -44,6 +44,7 @@ from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from cartwise.agent.chat import SESSION_ID_CHARS
 from cartwise.config import Settings
 from cartwise.errors import CartwiseError, ConfigError, InvalidArgument
 
@@ -65,7 +66,7 @@ SEEN_CAPACITY = 10_000
 #: Threads answering at the same time (more events wait in the pool's queue).
 ANSWER_THREADS = 8
 
-_SESSION_UNSAFE = re.compile(r"[^A-Za-z0-9_.:@-]")
+_SESSION_UNSAFE = re.compile(rf"[^{SESSION_ID_CHARS}]")
 _USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^<>]*))?>")
 _CHANNEL_MENTION = re.compile(r"<#[A-Z0-9]+\|([^<>]*)>")
 _SPECIAL_MENTION = re.compile(r"<!([a-z]+)(?:\^[A-Za-z0-9]+)?(?:\|([^<>]*))?>")

@@ -14,7 +14,7 @@ from cartwise.agent.factory import build_chat_service
 from cartwise.agent.memory import Sessions
 from cartwise.agent.models import ChatModelInfo
 from cartwise.errors import InvalidArgument
-from cartwise.tools.catalog import TOOLS, run_tool
+from cartwise.tools.registry import TOOLS, run_tool
 from tests.agent.fakes import ScriptedChatModel
 
 LLM = ChatModelInfo("openai_compatible", "scripted", "http://127.0.0.1:1/v1")
@@ -90,9 +90,9 @@ def test_failures_are_results_not_exceptions(chat: ChatService,
 def test_grounding_removes_products_no_tool_returned(demo_services,  # type: ignore[no-untyped-def]
                                                      chat: ChatService,
                                                      model: ScriptedChatModel) -> None:
-    top = run_tool(demo_services, "popular_products", {"k": 2})["items"]
+    top = run_tool(demo_services, "popular_products", {"k": 2}).model_dump()["items"]
     seen_words = {w.lower() for p in top for w in p["name"].split()}
-    invented = next(n for n in demo_services.products["product_name"]
+    invented = next(n for n in demo_services.catalog.vocabulary().product_names
                     if len(n.split()) >= 2 and not seen_words & {w.lower() for w in n.split()})
     model.enqueue_call("popular_products", k=2)
     model.enqueue_text(f"Best sellers: {top[0]['name']} and {top[1]['name']}.\n"

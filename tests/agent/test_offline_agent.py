@@ -18,6 +18,8 @@ from cartwise.agent.memory import Sessions, sqlite_sessions
 from cartwise.agent.models import build_chat_model
 from cartwise.agent.offline import OfflineChatModel
 from cartwise.cli import app
+from cartwise.tools import results as r
+from cartwise.tools.render import for_model
 from tests.agent.planner.harness import DEV_CASES
 
 
@@ -102,10 +104,13 @@ def test_offline_model_speaks_the_chat_model_protocol(offline) -> None:  # type:
     assert isinstance(out, AIMessage) and not out.tool_calls and "not available" in out.content
     call = model.invoke([HumanMessage("what should user 42 buy?")])
     assert call.tool_calls[0]["name"] == "recommend_products"
-    result = {"user_id": 42, "items": [{"product_id": 1, "name": "Magic Beans", "price": 2.0}],
-              "summary": "1 recommendation"}
+    result = r.Recommendations(
+        user_id=42, strategy="hybrid", user_found=True, filters=r.Filters(),
+        summary="1 recommendation", items=[r.RecommendedProduct(
+            product_id=1, name="Magic Beans", aisle="misc", department="other", price=2.0,
+            score=0.9, confidence=0.9, model="repeat", reason="bought before")])
     reply = model.invoke([HumanMessage("what should user 42 buy?"), call,
-                          ToolMessage(json.dumps(result), tool_call_id=call.tool_calls[0]["id"])])
+                          ToolMessage(for_model(result), tool_call_id=call.tool_calls[0]["id"])])
     assert "Magic Beans" in reply.content and not reply.tool_calls
 
 

@@ -18,7 +18,7 @@ from cartwise.agent.memory import Sessions
 from cartwise.agent.models import build_chat_model
 from cartwise.config import Settings
 from cartwise.errors import ConfigError
-from cartwise.tools.catalog import TOOLS
+from cartwise.tools.registry import TOOLS
 from tests.agent.standin import OpenAIStandIn, TextReply, ToolCall, ToolCallsReply
 
 KEY = "sk-test"
@@ -96,9 +96,9 @@ def test_ungrounded_products_are_removed(demo_settings, demo_services,  # type: 
                                          standin: OpenAIStandIn) -> None:
     chat = _chat(_settings(demo_settings, standin), demo_services)
     standin.enqueue_tool_calls([{"name": "popular_products", "arguments": {"k": 1}}])
-    top = demo_services.recommenders.popular(1)[0]["name"]
+    top = demo_services.recommenders.popular(1)[0].product.name
     top_words = {w.lower() for w in top.split()}
-    invented = next(n for n in demo_services.products["product_name"]
+    invented = next(n for n in demo_services.catalog.vocabulary().product_names
                     if len(n.split()) >= 2 and not top_words & {w.lower() for w in n.split()})
     standin.enqueue_text(f"The best seller is {top}.\nAlso buy {invented}, it is great.")
     r = chat.reply("g", "best seller?")

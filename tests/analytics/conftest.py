@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cartwise.analytics import Analytics
+from cartwise.analytics import Analytics, Calculator
+from cartwise.catalog import Catalog
 from cartwise.data.schema import CanonicalData
 from tests.conftest import SHARED_DATA
 
@@ -29,9 +30,15 @@ def retail_data() -> CanonicalData:
 
 
 @pytest.fixture(scope="session")
-def retail(retail_data: CanonicalData) -> Analytics:
+def retail_calculator(retail_data: CanonicalData) -> Calculator:
+    """The on-demand calculator over the Online Retail log (its shopper table and context)."""
+    return Calculator(retail_data)
+
+
+@pytest.fixture(scope="session")
+def retail(retail_calculator: Calculator, retail_data: CanonicalData) -> Analytics:
     """Analytics computed on demand over the Online Retail log (shared: results are cached)."""
-    return Analytics(retail_data)
+    return Analytics(retail_calculator, Catalog.from_data(retail_data))
 
 
 @pytest.fixture(scope="session")

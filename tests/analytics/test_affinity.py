@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartwise.analytics import Analytics, AnalyticsParams
+from cartwise.analytics import Analytics, AnalyticsParams, Calculator, PrecomputedReader
 from cartwise.analytics.affinity import (
     basket_matrix,
     pair_stats,
@@ -15,6 +15,7 @@ from cartwise.analytics.affinity import (
     top_partners,
 )
 from cartwise.analytics.index import build_index
+from cartwise.catalog import Catalog
 from cartwise.data.schema import CanonicalData, conform
 from tests.analytics.factories import FIVE_BASKETS, canonical, planted_pair
 from tests.conftest import SHARED_DATA
@@ -55,24 +56,25 @@ def test_pair_stats_thresholds() -> None:
 
 def test_service_partners_by_hand() -> None:
     data = canonical(FIVE_BASKETS, extra_products=[99])
-    a = Analytics(data, params=AnalyticsParams(min_pair_count=1, min_support=0.0))
+    a = Analytics.on_demand(data, params=AnalyticsParams(min_pair_count=1, min_support=0.0))
     out = a.frequently_bought_together(A, k=5)
-    names = [p["product_id"] for p in out["partners"]]
+    names = [p["product_id"] for p in out["items"]]
     assert names == [D, B, C]  # by lift: 1.25, 0.9375, 0.833
-    d = out["partners"][0]
+    d = out["items"][0]
     assert d["baskets_together"] == 1
     assert d["support"] == pytest.approx(0.2)
     assert d["confidence"] == pytest.approx(0.25)  # of A's 4 baskets, 1 holds D
     assert d["lift"] == pytest.approx(1.25)
-    assert out["product"]["baskets"] == 4 and out["n_baskets"] == 5
+    assert out["baskets"] == 4 and out["n_baskets"] == 5
+    assert out["product"]["product_id"] == A and out["support"] == pytest.approx(0.8)
     assert out["charts"][0]["x"] == ["P4", "P2", "P3"]
-    assert a.frequently_bought_together(A, k=1)["partners"][0]["product_id"] == D
+    assert a.frequently_bought_together(A, k=1)["items"][0]["product_id"] == D
     # a product nobody bought, and a product bought but never with enough others
     nobody = a.frequently_bought_together(99)
-    assert nobody["partners"] == [] and "no basket" in nobody["summary"]
-    strict = Analytics(data, params=AnalyticsParams(min_pair_count=2))
-    assert [p["product_id"] for p in strict.frequently_bought_together(A)["partners"]] == [B, C]
-    assert strict.frequently_bought_together(D)["partners"] == []
+    assert nobody["items"] == [] and "no basket" in nobody["summary"]
+    strict = Analytics.on_demand(data, params=AnalyticsParams(min_pair_count=2))
+    assert [p["product_id"] for p in strict.frequently_bought_together(A)["items"]] == [B, C]
+    assert strict.frequently_bought_together(D)["items"] == []
     assert "often enough" in strict.frequently_bought_together(D)["summary"]
 
 
@@ -91,8 +93,9 @@ def test_precomputed_partners_equal_on_demand() -> None:
                                    whole.product_baskets, whole.n_baskets, 3, 8)
         exp_rows, exp_counts = whole.of(row)
         assert rows.tolist() == exp_rows.tolist() and counts.tolist() == exp_counts.tolist()
-    on_demand = Analytics(data, params=params)
-    served = Analytics(data, Analytics(data, params=params).precompute())
+    on_demand = Analytics.on_demand(data, params=params)
+    served = Analytics(PrecomputedReader(Calculator(data, params).precompute()),
+                       Catalog.from_data(data))
     for pid in (1, 2, 9001, 30):
         assert on_demand.frequently_bought_together(pid, 8) == \
             served.frequently_bought_together(pid, 8)
@@ -106,14 +109,14 @@ def test_partners_match_brute_force() -> None:
     counts = pairs.groupby(["product_id_x", "product_id_y"]).size()
     n = lines.order_id.nunique()
     per = lines.groupby("product_id").size()
-    a = Analytics(data, params=AnalyticsParams(min_pair_count=4, top_partners=5))
+    a = Analytics.on_demand(data, params=AnalyticsParams(min_pair_count=4, top_partners=5))
     for pid in (1, 5, 9001):
         c = counts.loc[pid]
         c = c[c >= 4]
         lift = n * c / (per.loc[pid] * per.loc[c.index])
         expected = (pd.DataFrame({"lift": lift, "count": c, "id": c.index})
                     .sort_values(["lift", "count", "id"], ascending=[False, False, True]))
-        got = a.frequently_bought_together(pid, 5)["partners"]
+        got = a.frequently_bought_together(pid, 5)["items"]
         assert [p["product_id"] for p in got] == expected["id"].head(5).tolist()
         assert [p["lift"] for p in got] == pytest.approx(expected["lift"].head(5).tolist(),
                                                          abs=1e-3)
@@ -138,17 +141,20 @@ def test_planted_pair_on_generated_baskets(demo_data: CanonicalData) -> None:
     extra["product_name"] = ["Planted Pasta", "Planted Sauce"]
     products = conform(pd.concat([demo_data.products, extra], ignore_index=True), "products")
     data = CanonicalData(products, demo_data.orders, lines, demo_data.users, demo_data.report)
-    a = Analytics(data, params=AnalyticsParams(min_pair_count=5, top_partners=10))
-    top = a.frequently_bought_together(90001, 3)["partners"][0]
+    calculator = Calculator(data, AnalyticsParams(min_pair_count=5, top_partners=10))
+    catalog = Catalog.from_data(data)
+    a = Analytics(calculator, catalog)
+    top = a.frequently_bought_together(90001, 3)["items"][0]
     assert top["product_id"] == 90002 and top["baskets_together"] == 25
+    assert top["name"] == "Planted Sauce"
     # the pair is also the best pair of the whole shop
-    pre = a.precompute()
+    pre = calculator.precompute()
     ra, rb, cnt = top_pairs(pre.partners, 5)
     ids = data.products["product_id"].to_numpy()
     assert (ids[ra[0]], ids[rb[0]], cnt[0]) == (90001, 90002, 25)
     # and it tops the list of a product it was planted with, served from the precomputation
-    served = Analytics(data, pre)
-    assert served.frequently_bought_together(90002, 1)["partners"][0]["product_id"] == 90001
+    served = Analytics(PrecomputedReader(pre), catalog)
+    assert served.frequently_bought_together(90002, 1)["items"][0]["product_id"] == 90001
 
 
 def test_real_instacart_baskets_agree_with_brute_force() -> None:

@@ -77,7 +77,7 @@ def test_expected_gap_blends_own_and_population() -> None:
 
 
 def test_churn_risk_results() -> None:
-    a = Analytics(_data(), params=AnalyticsParams(churn_prior_gaps=0.0))
+    a = Analytics.on_demand(_data(), params=AnalyticsParams(churn_prior_gaps=0.0))
     one = a.churn_risk(1)  # away 30 days with a 10-day rhythm: 3x
     assert one["away_ratio"] == pytest.approx(3.0)
     assert one["score"] == pytest.approx(27 / 35, abs=1e-3) and one["level"] == "high"
@@ -109,7 +109,7 @@ def test_lifetime_value_pieces() -> None:
 
 
 def test_lifetime_value_results() -> None:
-    a = Analytics(_data())
+    a = Analytics.on_demand(_data())
     one = a.lifetime_value(1)
     assert one["historical"] == pytest.approx(1 + 2 + 1 + 2 + 5)
     assert one["ltv"] == pytest.approx(one["historical"] + one["projected"])

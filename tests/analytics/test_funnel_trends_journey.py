@@ -58,18 +58,18 @@ def test_real_funnel_filters_and_splits(frame: pd.DataFrame) -> None:
 
 def test_funnel_through_the_service(funnel_tables: tuple) -> None:
     data = canonical([[1]], times=["2024-01-01"])
-    a = Analytics(dataclasses.replace(data, funnel_users=funnel_tables[0],
+    a = Analytics.on_demand(dataclasses.replace(data, funnel_users=funnel_tables[0],
                                       funnel_events=funnel_tables[1]))
     assert a.funnel_analysis(sex="Male")["filters"]["sex"] == "Male"
     assert a.funnel_analysis()["steps"][3]["users"] == 452
-    none = Analytics(data).funnel_analysis()
+    none = Analytics.on_demand(data).funnel_analysis()
     assert none["available"] is False and "no funnel tables" in none["summary"]
 
 
 def test_order_trends_by_day_of_week_and_hour() -> None:
     data = canonical([[1], [1, 2], [2], [1]], users=[1, 1, 2, 2], dow=[0, 0, 3, 6],
                      hour=[9, 9, 14, 23], gaps=[None, 7.0, None, 3.0])
-    a = Analytics(data)
+    a = Analytics.on_demand(data)
     dow = a.order_trends()  # no calendar: day of week by default
     assert dow["by"] == "dow" and dow["series"]["x"][0] == "Sunday"
     assert dow["series"]["orders"] == [2, 0, 0, 1, 0, 0, 1]
@@ -86,7 +86,7 @@ def test_order_trends_by_day_of_week_and_hour() -> None:
 
 def test_order_trends_by_calendar() -> None:
     times = ["2024-01-01 10:00", "2024-01-02 11:00", "2024-01-20 09:00", "2024-03-05 08:00"]
-    a = Analytics(canonical([[1], [1, 2], [2], [1]], users=[1, 1, 2, 2], times=times,
+    a = Analytics.on_demand(canonical([[1], [1, 2], [2], [1]], users=[1, 1, 2, 2], times=times,
                             prices={1: 2.0, 2: 3.0}))
     month = a.order_trends("month")
     assert month["series"]["x"] == ["2024-01", "2024-02", "2024-03"]
@@ -104,7 +104,8 @@ def test_order_trends_by_calendar() -> None:
 
 def test_daily_trends_keep_the_last_year() -> None:
     times = ["2022-01-01 09:00", "2023-06-01 09:00", "2024-03-01 09:00", "2024-03-01 12:00"]
-    out = Analytics(canonical([[1]] * 4, users=[1, 1, 1, 2], times=times)).order_trends("day")
+    data = canonical([[1]] * 4, users=[1, 1, 1, 2], times=times)
+    out = Analytics.on_demand(data).order_trends("day")
     assert len(out["series"]["x"]) == 366 and out["window"]["to"] == "2024-03-01"
     assert out["window"]["from"] == "2023-03-02"
     assert out["orders"] == 3 and out["series"]["orders"][-1] == 2
@@ -114,7 +115,7 @@ def test_customer_journey_by_hand() -> None:
     # user 1: orders of 2, 1 and 2 products (reorders: 0/2, 1/1, 1/2); user 2: one order of 3
     data = canonical([[1, 2], [1], [1, 3], [4, 5, 6]], users=[1, 1, 1, 2],
                      gaps=[None, 3.0, 10.0, None])
-    out = Analytics(data).customer_journey()
+    out = Analytics.on_demand(data).customer_journey()
     assert out["shoppers"] == {"total": 2, "one_order": 1, "repeat": 1, "repeat_share": 0.5}
     assert out["orders"] == {"total": 4, "first_orders": 2, "repeat_orders": 2}
     assert out["basket_size"]["mean"] == pytest.approx(2.0)
@@ -129,7 +130,7 @@ def test_customer_journey_by_hand() -> None:
 
 
 def test_journey_on_generated_data(demo_data: CanonicalData) -> None:
-    out = Analytics(demo_data).customer_journey()
+    out = Analytics.on_demand(demo_data).customer_journey()
     rates = out["reorder_by_order_number"]["y"]
     assert rates[0] == 0 and rates[9] > 0.5  # reorders grow with the relationship
     assert 6 <= out["basket_size"]["mean"] <= 14

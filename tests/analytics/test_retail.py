@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartwise.analytics import Analytics
+from cartwise.analytics import Analytics, Calculator
 from cartwise.analytics.segments import SEGMENT_NAMES
 from cartwise.data.schema import CanonicalData
 from cartwise.errors import UnknownUser
@@ -31,9 +31,10 @@ def raw() -> pd.DataFrame:
 
 
 def test_monetary_is_real_spend_with_returns_netted(retail: Analytics,
+                                                    retail_calculator: Calculator,
                                                     retail_data: CanonicalData,
                                                     raw: pd.DataFrame) -> None:
-    users = retail.users.set_index("user_id")
+    users = retail_calculator.users.set_index("user_id")
     lines = retail_data.order_lines
     assert users["monetary"].sum() == pytest.approx(
         float((lines["quantity"] * lines["unit_price"].astype(float)).sum()), rel=1e-9)
@@ -52,12 +53,13 @@ def test_monetary_is_real_spend_with_returns_netted(retail: Analytics,
         retail.user_profile(12773)
 
 
-def test_rfm_on_the_retail_log(retail: Analytics, raw: pd.DataFrame) -> None:
-    users = retail.users.set_index("user_id")
+def test_rfm_on_the_retail_log(retail: Analytics, retail_calculator: Calculator,
+                               raw: pd.DataFrame) -> None:
+    users = retail_calculator.users.set_index("user_id")
     last = raw[raw["Quantity"] > 0].groupby("Customer ID")["InvoiceDate"].max()
     assert users.loc[12356, "recency_days"] == pytest.approx(
         (NOW - last.loc[12356]).total_seconds() / 86400)
-    assert retail.context["now"] == NOW.isoformat()
+    assert retail_calculator.context["now"] == NOW.isoformat()
     out = retail.customer_segments()
     assert out["n_users"] == 150 and out["value_unit"] == "currency"
     assert sum(s["users"] for s in out["segments"]) == 150
@@ -77,8 +79,8 @@ def test_rfm_on_the_retail_log(retail: Analytics, raw: pd.DataFrame) -> None:
     assert all(v is not None for v in values)
 
 
-def test_churn_on_the_retail_log(retail: Analytics) -> None:
-    users = retail.users
+def test_churn_on_the_retail_log(retail: Analytics, retail_calculator: Calculator) -> None:
+    users = retail_calculator.users
     score = users["churn_score"].to_numpy()
     assert np.nanmin(score) >= 0 and np.nanmax(score) <= 1
     # for the same expected gap, longer absence means higher risk
@@ -98,8 +100,9 @@ def test_churn_on_the_retail_log(retail: Analytics) -> None:
     assert lapsed["level"] == "high" and "days ago" in lapsed["reason"]
 
 
-def test_lifetime_value_on_the_retail_log(retail: Analytics) -> None:
-    users = retail.users
+def test_lifetime_value_on_the_retail_log(retail: Analytics,
+                                          retail_calculator: Calculator) -> None:
+    users = retail_calculator.users
     assert (users["ltv"] >= users["monetary"] - 1e-9).all()
     assert np.isfinite(users["ltv"]).all()
     top = retail.lifetime_value(k=5)

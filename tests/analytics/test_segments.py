@@ -89,7 +89,7 @@ def test_customer_segments_result() -> None:
     users = [1, 1, 1, 1, 2, 2, 2, 3, 3, 4, 5, 6]
     times = [f"2024-0{1 + i % 6}-{10 + i}" for i in range(12)]
     data = canonical(baskets, users=users, times=times, prices={1: 2.0, 2: 3.0})
-    out = Analytics(data).customer_segments()
+    out = Analytics.on_demand(data).customer_segments()
     assert out["n_users"] == 6
     assert sum(s["users"] for s in out["segments"]) == 6
     assert out["value_unit"] == "currency"

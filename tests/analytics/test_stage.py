@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from cartwise.analytics import Analytics, AnalyticsParams, build_analytics_stage
+from cartwise.analytics import Analytics, AnalyticsParams, build_analytics_stage, load_analytics
 from cartwise.analytics.stage import FORMAT_VERSION, STAGE
+from cartwise.catalog import Catalog, load_catalog
 from cartwise.config import get_settings
 from cartwise.data.load import resolve_source
-from cartwise.data.stage import build_data_stage, read_data
+from cartwise.data.stage import build_data_stage, load_data
 from cartwise.errors import StoreError, UnknownUser
 from cartwise.store import Store
+from tests.analytics.factories import canonical
 
 
 def _store(tmp_path: Path, data_dir: Path) -> Store:
@@ -52,8 +54,8 @@ def test_served_results_equal_on_demand_results(tmp_path: Path, demo_dir: Path) 
     store = _store(tmp_path, demo_dir)
     with store.lock():
         build_analytics_stage(store)
-    served = Analytics.from_store(store)
-    fresh = Analytics(read_data(store))
+    served = load_analytics(store, load_catalog(store))
+    fresh = Analytics.on_demand(load_data(store))
     users = [1, 17, 250]
     for u in users:
         assert served.user_profile(u) == fresh.user_profile(u)
@@ -85,13 +87,13 @@ def test_settings_reach_the_stage(tmp_path: Path, instacart_dir: Path,
     with store.lock():
         out = build_analytics_stage(store, settings)
     assert out.manifest["params"]["ltv_horizon_days"] == 90
-    a = Analytics.from_store(store)
+    a = load_analytics(store, load_catalog(store))
     assert a.lifetime_value(1)["horizon_days"] == 90
     # the tiny Instacart set has no calendar: the snapshot assumption, and no week trends
     assert a.user_profile(1)["time_note"].startswith("no calendar dates")
     assert a.order_trends()["by"] == "dow"
     # banana and yogurt share one basket: enough with min_pair_count = 1
-    assert a.frequently_bought_together(10)["partners"]
+    assert a.frequently_bought_together(10)["items"]
 
 
 def test_bad_settings_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,10 +111,17 @@ def test_missing_or_stale_stage_is_a_clear_error(tmp_path: Path, instacart_dir: 
         build_analytics_stage(store)
     store = _store(tmp_path, instacart_dir)
     with pytest.raises(StoreError, match="no 'analytics' stage"):
-        Analytics.from_store(store)
+        load_analytics(store, load_catalog(store))
     with store.lock():
         build_analytics_stage(store)
-    Analytics.from_store(store)
+    load_analytics(store, load_catalog(store))
+    # a catalogue of other products (or shoppers) than the stage's: rebuild
+    other = Catalog.from_data(canonical([[1, 2]], users=[1]))
+    with pytest.raises(StoreError, match="other products.*rebuild"):
+        load_analytics(store, other)
+    products = load_data(store, tables=("products",)).products
+    with pytest.raises(StoreError, match="other shoppers.*rebuild"):
+        load_analytics(store, Catalog(products, user_ids=[1, 2, 3, 99]))
     # the data changes and only the data stage is rebuilt: the analytics stage is stale
     (instacart_dir / "orders.csv").write_text(
         (instacart_dir / "orders.csv").read_text().replace("102,1,train,3,5,18,14.0",
@@ -120,7 +129,22 @@ def test_missing_or_stale_stage_is_a_clear_error(tmp_path: Path, instacart_dir: 
     with store.lock():
         assert build_data_stage(store, resolve_source(instacart_dir)).rebuilt
     with pytest.raises(StoreError, match="other data"):
-        Analytics.from_store(store)
+        load_analytics(store, load_catalog(store))
     with store.lock():
         assert build_analytics_stage(store).rebuilt
-    assert Analytics.from_store(store).churn_risk(1)["days_since_last_order"] == 15.0
+    served = load_analytics(store, load_catalog(store))
+    assert served.churn_risk(1)["days_since_last_order"] == 15.0
+
+
+def test_the_service_does_not_import_the_stage() -> None:
+    """No import circle: the stage builds on the service, never the other way round."""
+    import ast
+
+    import cartwise.analytics.service as service
+
+    tree = ast.parse(Path(service.__file__).read_text(encoding="utf-8"))
+    names = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert "cartwise.analytics.stage" not in names
+    assert not any(isinstance(n, ast.ImportFrom) and n.module == "cartwise.analytics"
+                   and any(a.name == "stage" for a in n.names) for n in ast.walk(tree))

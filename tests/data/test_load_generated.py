@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from cartwise.cli import app
 from cartwise.data.generate import generate_demo
 from cartwise.data.load import load_source, resolve_source
-from cartwise.data.stage import read_data
+from cartwise.data.stage import load_data
 from cartwise.store import Store
 
 
@@ -50,7 +50,7 @@ def test_build_with_no_arguments_generates_the_demo(monkeypatch: pytest.MonkeyPa
     assert result.exit_code == 0, result.output
     home = tmp_path / "home"
     assert (home / "demo" / "orders.csv").is_file()
-    data = read_data(Store(home / "store"))
+    data = load_data(Store(home / "store"))
     assert len(data.users) == 60 and len(data.products) == 120
     assert data.funnel_users is not None
     assert "recsys stage built" in result.output

@@ -79,7 +79,7 @@ def test_repeat_default_is_top_frequency_with_recency(tiny_x: Interactions) -> N
     s = make_model("repeat").score(tiny_x, row)
     # user 1 bought banana (10) three times, yogurt (20) once early, spaghetti (30) and
     # strawberries (11) once in the latest basket
-    col = {p: tiny_x.item_row(p) for p in (10, 11, 20, 30)}
+    col = {p: _col(tiny_x, p) for p in (10, 11, 20, 30)}
     assert s[col[10]] > s[col[30]] > s[col[20]]
     assert s[col[11]] > s[col[20]]
     assert np.all((s[np.isfinite(s)] > 0) & (s[np.isfinite(s)] < 1))  # probabilities
@@ -110,7 +110,7 @@ def test_repeat_coefficients_are_learned(demo_data: CanonicalData) -> None:
 
 def test_popularity_counts_by_hand(tiny_x: Interactions) -> None:
     pop = make_model("popularity").fit(tiny_x)
-    col = {p: tiny_x.item_row(p) for p in (10, 11, 20, 30)}
+    col = {p: _col(tiny_x, p) for p in (10, 11, 20, 30)}
     # banana: user 1 in orders 100, 101, 102 -> 3 purchases by 1 buyer
     assert pop.purchases[col[10]] == 3 and pop.buyers[col[10]] == 1
     # strawberries: user 2 twice, user 1 once
@@ -129,7 +129,7 @@ def test_interactions_match_the_lines(tiny_data: CanonicalData, tiny_x: Interact
         np.testing.assert_array_equal(m.indices, tiny_x.counts.indices)
     row = tiny_x.user_row(1)
     # Instacart days: user 1 orders at day 0, 7, 21; banana first 0 last 21
-    banana = tiny_x.item_row(10)
+    banana = _col(tiny_x, 10)
     assert tiny_x.first_day[row, banana] == 0 and tiny_x.last_day[row, banana] == 21
     assert tiny_x.user_gap[row] == pytest.approx(10.5)
     assert np.isfinite(tiny_x.user_avg_price).all()
@@ -141,6 +141,13 @@ def test_top_n_orders_and_skips() -> None:
     assert idx.tolist() == [1, 3, 4] and val.tolist() == [2.0, 2.0, 1.0]
     idx, _ = top_n(s, 10, exclude=1)
     assert idx.tolist() == [3, 4, 0]
+
+
+def _col(x: Interactions, product_id: int) -> int:
+    """The item column of ``product_id`` (the catalogue's row: products sorted by id)."""
+    col = int(np.searchsorted(x.item_ids, product_id))
+    assert x.item_ids[col] == product_id
+    return col
 
 
 @pytest.fixture(scope="module")

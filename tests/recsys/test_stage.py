@@ -7,13 +7,16 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from cartwise.catalog import Catalog, load_catalog
 from cartwise.config import get_settings
 from cartwise.errors import ConfigError, StoreError
 from cartwise.recsys.stage import (
+    FORMAT_VERSION,
     build_recsys_stage,
-    load_artifacts,
+    load_recsys,
     parse_weights,
     recsys_config,
 )
@@ -24,7 +27,7 @@ from tests.recsys.conftest import SMALL
 def test_manifest_records_choices_and_versions(demo_store: Store) -> None:
     m = demo_store.manifest("recsys")
     assert m is not None
-    assert m["format_version"] == 1
+    assert m["format_version"] == FORMAT_VERSION == 2
     assert sum(m["weights"].values()) == pytest.approx(1.0)
     assert set(m["weights"]) == {"als", "item_cf", "popularity", "repeat"}
     assert m["validation"]["users"] > 0 and 0 <= m["validation"]["ndcg@10"] <= 1
@@ -41,8 +44,19 @@ def test_artifacts_load_without_pickle(demo_store: Store) -> None:
         with np.load(f, allow_pickle=False) as z:
             for k in z.files:
                 assert z[k].dtype != object, (f.name, k)
-    x, models, _ = load_artifacts(demo_store)
-    assert models["als"].user_factors.shape == (x.n_users, 16)
+    recs = load_recsys(demo_store, load_catalog(demo_store))
+    assert recs.engine.models["als"].user_factors.shape == (recs.x.n_users, 16)
+    assert np.array_equal(recs.x.item_ids, recs.catalog.ids)
+
+
+def test_loading_over_another_catalogue_asks_for_a_rebuild(demo_store: Store) -> None:
+    catalog = load_catalog(demo_store)
+    products = pd.DataFrame({"product_id": catalog.ids[:-1], "product_name": catalog.names[:-1],
+                             "aisle": catalog.aisles[:-1],
+                             "department": catalog.departments[:-1],
+                             "price": catalog.prices[:-1]})
+    with pytest.raises(StoreError, match="cartwise build --force"):
+        load_recsys(demo_store, Catalog(products, catalog.user_ids))
 
 
 def test_up_to_date_unless_settings_change(demo_store: Store, tmp_path: Path) -> None:
@@ -62,13 +76,14 @@ def test_damaged_or_foreign_artifacts_are_clear_errors(demo_store: Store, tmp_pa
     shutil.copytree(demo_store.root, store.root, symlinks=True)
     folder = store.stage_dir("recsys")
     (folder / "model_item_cf.npz").write_bytes(b"not an npz")
+    catalog = load_catalog(store)
     with pytest.raises(StoreError, match="incomplete or damaged"):
-        load_artifacts(store)
+        load_recsys(store, catalog)
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["format_version"] = 99
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(StoreError, match="format version 99"):
-        load_artifacts(store)
+        load_recsys(store, catalog)
 
 
 def test_mismatched_arrays_are_caught(demo_store: Store, tmp_path: Path) -> None:
@@ -80,7 +95,7 @@ def test_mismatched_arrays_are_caught(demo_store: Store, tmp_path: Path) -> None
     arrays["item_factors"] = arrays["item_factors"][:-1]
     np.savez(path, **arrays)
     with pytest.raises(StoreError, match="ALS item factors"):
-        load_artifacts(store)
+        load_recsys(store, load_catalog(store))
 
 
 def test_parse_weights() -> None:

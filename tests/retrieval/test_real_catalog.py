@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cartwise.catalog import load_catalog
 from cartwise.errors import UnknownProduct
 from cartwise.retrieval.embedder import SentenceTransformerEmbedder
 from cartwise.retrieval.search import ProductSearch
-from cartwise.retrieval.stage import build_retrieval_stage, open_product_search
+from cartwise.retrieval.stage import build_retrieval_stage, load_retrieval
 from cartwise.store import Store
 from tests.factories import ORDERS
 from tests.retrieval.conftest import build_data
@@ -57,7 +58,7 @@ def real_search(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     if request.param == "embedded":
         shutil.copytree(store.root / ".cache", tmp_path_factory.getbasetemp()
                         / "real-sample-cache", dirs_exist_ok=True)
-    ps = open_product_search(store, settings, embedder=minilm, client=client)
+    ps = load_retrieval(store, settings, load_catalog(store), embedder=minilm, client=client)
     yield ps
     ps.close()
 
@@ -67,7 +68,8 @@ def test_exact_product_names_rank_first(real_search: ProductSearch,
     rng = np.random.default_rng(3)
     for name in rng.choice(real_sample["product_name"].to_numpy(), 15, replace=False):
         top = real_search.search(str(name).lower(), k=3)
-        assert top[0].name.lower() == str(name).lower(), (name, [h.name for h in top])
+        assert top[0].product.name.lower() == str(name).lower(), (
+            name, [h.product.name for h in top])
 
 
 def test_misspelt_names_resolve_to_the_product(real_search: ProductSearch,
@@ -84,17 +86,19 @@ def test_misspelt_names_resolve_to_the_product(real_search: ProductSearch,
             r = real_search.resolve(" ".join(words))
         except UnknownProduct:
             continue
-        hits += r.product.id == pid or pid in {a.id for a in r.alternatives}
+        hits += r.product.product_id == pid or pid in {a.product_id for a in r.alternatives}
     assert hits >= 27, hits
 
 
 def test_filters_hold_on_real_data(real_search: ProductSearch) -> None:
     for dept in ("dairy", "Frozen", "snacks"):
-        hits = real_search.search("organic", k=10, department=dept)
-        wanted = real_search.resolve_department(dept)
-        assert hits and {h.department for h in hits} <= set(wanted)
-    cheap = real_search.search("chocolate", k=10, max_price=3.0)
-    assert cheap and all(h.price is not None and h.price <= 3.0 for h in cheap)
+        where = real_search.catalog.product_filter(department=dept)
+        hits = real_search.search("organic", k=10, where=where)
+        assert where.departments and hits
+        assert {h.product.department for h in hits} <= set(where.departments)
+    cheap = real_search.search("chocolate", k=10,
+                               where=real_search.catalog.product_filter(max_price=3.0))
+    assert cheap and all(h.product.price is not None and h.product.price <= 3.0 for h in cheap)
 
 
 def test_nonsense_is_not_found(real_search: ProductSearch) -> None:

@@ -8,10 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from cartwise.catalog import load_catalog
 from cartwise.errors import InvalidArgument, UnknownProduct
 from cartwise.retrieval.embedder import SentenceTransformerEmbedder
 from cartwise.retrieval.search import ProductSearch
-from cartwise.retrieval.stage import build_retrieval_stage, open_product_search
+from cartwise.retrieval.stage import build_retrieval_stage, load_retrieval
 from cartwise.store import Store
 from tests.retrieval.conftest import build_data, write_catalog
 
@@ -32,21 +33,21 @@ def search(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     build_data(store, folder)
     with store.lock():
         build_retrieval_stage(store, settings, embedder=minilm, client=client)
-    ps = open_product_search(store, settings, embedder=minilm, client=client)
+    ps = load_retrieval(store, settings, load_catalog(store), embedder=minilm, client=client)
     yield ps
     ps.close()
 
 
 def test_exact_names_rank_first_whatever_the_case_plural_or_fillers(search: ProductSearch) -> None:
     hits = search.search("greek yogurt", k=3)
-    assert (hits[0].id, hits[0].match, hits[0].score) == (20, "exact", 1.0)
-    assert search.search("the Bananas")[0].name == "Banana"
-    assert search.search("organic strawberry", k=1)[0].id == 11
+    assert (hits[0].product.product_id, hits[0].match, hits[0].score) == (20, "exact", 1.0)
+    assert search.search("the Bananas")[0].product.name == "Banana"
+    assert search.search("organic strawberry", k=1)[0].product.product_id == 11
 
 
 def test_an_id_query_returns_that_product_then_similar_ones(search: ProductSearch) -> None:
     hits = search.search("13176", k=4)
-    assert (hits[0].id, hits[0].match) == (13176, "id")
+    assert (hits[0].product.product_id, hits[0].match) == (13176, "id")
     assert len(hits) == 4 and {h.match for h in hits[1:]} == {"similar"}
 
 
@@ -55,11 +56,11 @@ def test_an_id_query_returns_that_product_then_similar_ones(search: ProductSearc
     ("greek yoghurt", 20),
 ])
 def test_misspellings_find_the_product(search: ProductSearch, query: str, expected: int) -> None:
-    assert expected in [h.id for h in search.search(query, k=2)]
+    assert expected in [h.product.product_id for h in search.search(query, k=2)]
 
 
 def test_semantic_queries_reach_the_right_aisle(search: ProductSearch) -> None:
-    assert {h.aisle for h in search.search("fizzy water", k=2)} == {
+    assert {h.product.aisle for h in search.search("fizzy water", k=2)} == {
         "water seltzer sparkling water"}
     assert search.search("something to drink for breakfast", k=5)
 
@@ -69,43 +70,51 @@ def test_scores_are_ordered_in_0_1_and_results_are_json(search: ProductSearch) -
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True) and all(0 < s <= 1 for s in scores)
     data = json.loads(json.dumps([h.to_dict() for h in hits]))
-    assert set(data[0]) == {"id", "name", "aisle", "department", "price", "popularity", "score",
-                            "match"}
+    assert set(data[0]) == {"product", "score", "match", "popularity"}
+    assert set(data[0]["product"]) == {"product_id", "name", "aisle", "department", "price",
+                                       "currency", "code"}
 
 
 def test_department_filter_takes_partial_case_insensitive_names(search: ProductSearch) -> None:
-    hits = search.search("chocolate", k=5, department="Dairy")
-    assert hits and {h.department for h in hits} == {"dairy eggs"}
-    assert hits[0].id == 55  # Chocolate Milk
-    assert search.resolve_department("PASTA") == ("dry goods pasta",)
+    dairy = search.catalog.product_filter(department="Dairy")
+    hits = search.search("chocolate", k=5, where=dairy)
+    assert hits and {h.product.department for h in hits} == {"dairy eggs"}
+    assert hits[0].product.product_id == 55  # Chocolate Milk
+    assert search.catalog.product_filter(department="PASTA").departments == ("dry goods pasta",)
     with pytest.raises(InvalidArgument, match="department"):
-        search.search("milk", department="hardware")
+        search.catalog.product_filter(department="hardware")
 
 
 def test_price_filter_is_inclusive_and_checked(search: ProductSearch) -> None:
-    hits = search.search("yogurt", k=10, max_price=1.09)
-    assert hits and all(h.price is not None and h.price <= 1.09 for h in hits)
-    assert {53, 54} <= {h.id for h in hits}
-    assert all(h.price >= 3.5 for h in search.search("juice", min_price=3.5))
+    catalog = search.catalog
+    hits = search.search("yogurt", k=10, where=catalog.product_filter(max_price=1.09))
+    assert hits and all(h.product.price is not None and h.product.price <= 1.09 for h in hits)
+    assert {53, 54} <= {h.product.product_id for h in hits}
+    assert all(h.product.price >= 3.5
+               for h in search.search("juice", where=catalog.product_filter(min_price=3.5)))
     with pytest.raises(InvalidArgument, match="min_price"):
-        search.search("milk", min_price=5, max_price=1)
+        catalog.product_filter(min_price=5, max_price=1)
     with pytest.raises(InvalidArgument, match="k"):
         search.search("milk", k=0)
     assert search.search("   ") == []
 
 
 def test_popularity_counts_order_lines(search: ProductSearch) -> None:
-    assert search.get(10).popularity == 3  # the factories' orders: Banana is in 3 baskets
-    assert search.get(40).popularity == 0
+    assert search.popularity(10) == 3  # the factories' orders: Banana is in 3 baskets
+    assert search.popularity(40) == 0
+    assert search.search("10", k=1)[0].popularity == 3
 
 
 def test_resolve_names_ids_and_misspellings(search: ProductSearch) -> None:
     r = search.resolve("bananas")
-    assert (r.product.id, r.confidence) == (10, 1.0)
-    assert search.resolve("the organic avocado").product.id == 40
-    assert search.resolve("#13176").product.id == 13176
+    assert (r.product.product_id, r.confidence, r.by) == (10, 1.0, "exact")
+    assert search.resolve("the organic avocado").product.product_id == 40
+    by_id = search.resolve("#13176")
+    assert (by_id.product.product_id, by_id.by) == (13176, "id")
     fuzzy = search.resolve("choclate milk")
-    assert fuzzy.product.id == 55 and search.threshold <= fuzzy.confidence < 1
+    assert fuzzy.product.product_id == 55 and search.threshold <= fuzzy.confidence < 1
+    assert fuzzy.by == "name" and len(fuzzy.alternatives) == len(fuzzy.alternative_confidences)
+    assert all(c <= fuzzy.confidence for c in fuzzy.alternative_confidences)
     assert json.loads(json.dumps(fuzzy.to_dict()))["product"]["name"] == "Chocolate Milk"
 
 
@@ -113,18 +122,22 @@ def test_unknown_products_say_not_found_with_the_closest_names(search: ProductSe
     with pytest.raises(UnknownProduct) as err:
         search.resolve("cordless drill")
     assert err.value.closest and "not found" in str(err.value)
+    with pytest.raises(UnknownProduct) as err:  # an id that is not in the catalogue: no names
+        search.resolve("999999")
+    assert err.value.closest == []
     with pytest.raises(UnknownProduct):
-        search.get(999_999)
+        search.popularity(999_999)
     with pytest.raises(UnknownProduct):
         search.similar([999_999])
 
 
 def test_similar_products_like_x_but_not_y(search: ProductSearch) -> None:
     like = search.similar([20], k=4)
-    assert 20 not in {h.id for h in like} and len(like) == 4
-    assert {h.aisle for h in like[:2]} == {"yogurt"}
+    assert 20 not in {h.product.product_id for h in like} and len(like) == 4
+    assert {h.product.aisle for h in like[:2]} == {"yogurt"}
     assert all(-1 <= h.score <= 1 and h.match == "similar" for h in like)
     not_strawberry = search.similar([20], [54], k=4)
-    assert 54 not in {h.id for h in not_strawberry}
-    in_snacks = search.similar([60], k=3, department="snacks")
-    assert {h.department for h in in_snacks} == {"snacks"}
+    assert 54 not in {h.product.product_id for h in not_strawberry}
+    snacks = search.catalog.product_filter(department="snacks")
+    in_snacks = search.similar([60], k=3, where=snacks)
+    assert {h.product.department for h in in_snacks} == {"snacks"}

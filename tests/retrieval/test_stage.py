@@ -9,17 +9,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cartwise.catalog import load_catalog
 from cartwise.config import Settings, get_settings
 from cartwise.errors import StoreError, UnknownProduct
-from cartwise.retrieval.cache import retrieval_cache_dir
+from cartwise.retrieval import CACHE_NAME
 from cartwise.retrieval.embedder import HashingEmbedder
 from cartwise.retrieval.qdrant_store import alias_target
+from cartwise.retrieval.search import ProductSearch
 from cartwise.retrieval.stage import (
     CATALOG_FILE,
     INDEX_DIR,
     STAGE,
     build_retrieval_stage,
-    open_product_search,
+    load_retrieval,
 )
 from cartwise.store import Store
 from tests.retrieval.conftest import PRODUCTS, build_data, write_catalog
@@ -29,6 +31,13 @@ def _build(store: Store, settings: Settings, embedder: HashingEmbedder, **kw: ob
     with store.lock():
         result = build_retrieval_stage(store, settings, embedder=embedder, **kw)  # type: ignore[arg-type]
     return {"rebuilt": result.rebuilt, **result.manifest}
+
+
+def _open(store: Store, settings: Settings, embedder: HashingEmbedder, **kw: object
+          ) -> ProductSearch:
+    """The product search over the store's retrieval stage and its current catalogue."""
+    return load_retrieval(store, settings, load_catalog(store), embedder=embedder,
+                          **kw)  # type: ignore[arg-type]
 
 
 def _changed_catalog() -> list[tuple[int, str, int, float]]:
@@ -46,7 +55,8 @@ def test_builds_once_then_skips_until_inputs_change(data_store: Store, settings:
     assert first["counts"] == {"products": 32, "embedded": 32, "from_cache": 0}
     folder = data_store.stage_dir(STAGE)
     assert (folder / CATALOG_FILE).is_file() and (folder / INDEX_DIR / "edge_config.json").is_file()
-    assert list(retrieval_cache_dir(data_store.root).glob("embeddings-*.npz"))
+    assert list(data_store.cache_dir(CACHE_NAME).glob("embeddings-*.npz"))
+    assert data_store.cache_dir(CACHE_NAME) == data_store.root / ".cache" / "retrieval"
     again = _build(data_store, settings, spy)
     assert not again["rebuilt"] and spy.encoded == 32 and spy.calls == 1
 
@@ -62,10 +72,11 @@ def test_changing_two_products_embeds_two(data_store: Store, settings: Settings,
     assert second["rebuilt"] and second["mode"] == "incremental"
     assert spy.encoded - before == 2 and second["counts"]["embedded"] == 2
     assert second["diff"] == {"upserted": 2, "payload_updates": 0, "deleted": 0}
-    ps = open_product_search(data_store, settings, embedder=spy)
+    ps = _open(data_store, settings, spy)
     try:
-        assert ps.get(10).name == "Organic Banana"
-        assert ps.search("large organic avocado", k=1)[0].id == 40
+        assert ps.catalog.get(10).name == "Organic Banana"
+        assert ps.store.payloads([10])[10]["name"] == "Organic Banana"  # the index has it too
+        assert ps.search("large organic avocado", k=1)[0].product.product_id == 40
         assert ps.search("organic banana", k=1)[0].match == "exact"
     finally:
         ps.close()
@@ -85,14 +96,16 @@ def test_removed_added_and_repriced_products_update_the_index(data_store: Store,
     m = _build(data_store, settings, spy)
     assert spy.encoded - before == 1
     assert m["diff"] == {"upserted": 1, "payload_updates": 1, "deleted": 1}
-    ps = open_product_search(data_store, settings, embedder=spy)
+    ps = _open(data_store, settings, spy)
     try:
         assert ps.store.count() == 32
         with pytest.raises(UnknownProduct):
-            ps.get(45)
-        assert 45 not in {h.id for h in ps.search("lemons", k=10)}
-        assert ps.search("blood orange sparkling water", k=1)[0].id == 90
-        assert ps.search("greek yogurt", k=1, min_price=9.0)[0].id == 20
+            ps.resolve("45")
+        assert ps.store.payloads([45]) == {}
+        assert 45 not in {h.product.product_id for h in ps.search("lemons", k=10)}
+        assert ps.search("blood orange sparkling water", k=1)[0].product.product_id == 90
+        pricey = ps.catalog.product_filter(min_price=9.0)
+        assert ps.search("greek yogurt", k=1, where=pricey)[0].product.product_id == 20
         assert ps.store.payloads([20])[20]["price"] == 9.99
     finally:
         ps.close()
@@ -112,9 +125,9 @@ def test_publication_is_atomic_and_a_failed_build_changes_nothing(
     with pytest.raises(RuntimeError, match="model crashed"):
         _build(data_store, settings, Broken())
     assert data_store.stage_dir(STAGE).resolve() == old  # still the last good version
-    ps = open_product_search(data_store, settings, embedder=HashingEmbedder())
+    ps = _open(data_store, settings, HashingEmbedder())
     try:
-        assert ps.get(10).name == "Banana"
+        assert ps.store.payloads([10])[10]["name"] == "Banana"  # the last good index
     finally:
         ps.close()
     _build(data_store, settings, HashingEmbedder())
@@ -136,11 +149,27 @@ def test_force_rebuilds_the_index_but_reuses_the_cache(data_store: Store,
 def test_opening_checks_model_and_backend(data_store: Store, settings: Settings) -> None:
     _build(data_store, settings, HashingEmbedder())
     with pytest.raises(StoreError, match="embedding model"):
-        open_product_search(data_store, settings, embedder=HashingEmbedder(salt="other"))
+        _open(data_store, settings, HashingEmbedder(salt="other"))
     server = get_settings(data_dir=settings.data_path, vector_store="qdrant_server",
                           qdrant_url="http://qdrant.invalid:6333")
     with pytest.raises(StoreError, match="backend"):
-        open_product_search(data_store, server, embedder=HashingEmbedder())
+        _open(data_store, server, HashingEmbedder())
+
+
+def test_opening_over_another_catalogue_asks_for_a_rebuild(data_store: Store, settings: Settings,
+                                                           catalog_dir: Path) -> None:
+    _build(data_store, settings, HashingEmbedder())
+    rows = [*PRODUCTS, (90, "Blood Orange Sparkling Water", 10, 1.19)]
+    write_catalog(catalog_dir, rows)
+    build_data(data_store, catalog_dir)  # the data stage changed, the index did not
+    with pytest.raises(StoreError, match="cartwise build --force"):
+        _open(data_store, settings, HashingEmbedder())
+    _build(data_store, settings, HashingEmbedder())
+    ps = _open(data_store, settings, HashingEmbedder())
+    try:
+        assert len(ps) == 33 and ps.popularity(90) == 0
+    finally:
+        ps.close()
 
 
 def test_no_data_stage_is_a_clear_error(settings: Settings) -> None:
@@ -170,9 +199,9 @@ def test_server_backend_switches_the_alias_and_keeps_one_previous_collection(
     assert spy.encoded == 34  # 32 + the 2 renamed products; going back came from the cache
     left = {c.name for c in client.get_collections().collections}
     assert left == set(names)  # the newest and the one before it; the first was dropped
-    ps = open_product_search(data_store, settings, embedder=spy, client=client)
+    ps = _open(data_store, settings, spy, client=client)
     try:
-        assert ps.search("banana", k=1)[0].name == "Banana"
+        assert ps.search("banana", k=1)[0].product.name == "Banana"
     finally:
         ps.close()
 

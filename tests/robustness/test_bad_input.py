@@ -19,18 +19,18 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cartwise.build import build_store
+from cartwise.build import STAGES, build_store
+from cartwise.catalog import load_catalog
 from cartwise.cli import app
 from cartwise.config import Settings, get_settings
 from cartwise.data.csvio import MAX_CELL_CHARS
-from cartwise.data.stage import read_data
+from cartwise.data.stage import load_data
 from cartwise.errors import DataError
-from cartwise.recsys.service import Recommenders
+from cartwise.recsys.stage import load_recsys
 from cartwise.services import build_services
 from cartwise.store import Store
 from tests.factories import ORDERS, PRIOR, PRODUCTS, write_instacart
 
-STAGES = ("data", "recsys", "analytics", "retrieval")
 #: Small models, so the good store builds in seconds (the retrieval stage loads MiniLM once).
 SMALL = {"als_factors": 8, "als_iterations": 2, "itemcf_neighbours": 10}
 
@@ -73,9 +73,9 @@ class Built:
         assert {s: store.manifest(s) for s in STAGES} == self.manifests
         assert {s: store.stage_dir(s).resolve().name for s in STAGES} == self.versions
         assert not [p.name for p in store.root.iterdir() if p.name.startswith(".tmp-")]
-        data = read_data(store)
+        data = load_data(store)
         assert len(data.order_lines) == 9 and len(data.products) == 4
-        recs = Recommenders.from_store(store)
+        recs = load_recsys(store, load_catalog(store))
         assert recs.x.n_users == 2
 
 
@@ -174,7 +174,7 @@ def test_a_huge_cell_is_refused_quickly(built: Built) -> None:
 def test_a_cell_at_the_limit_is_accepted(built: Built) -> None:
     _write_big_cell(built.data / "products.csv", MAX_CELL_CHARS)
     build_store(built.settings)
-    products = read_data(built.store).products
+    products = load_data(built.store).products
     assert products["product_name"].str.len().max() == MAX_CELL_CHARS
 
 
@@ -193,7 +193,7 @@ def test_the_cli_exits_3_naming_the_file_and_keeps_the_store(
     built.assert_intact()
     services = build_services(built.settings)  # the whole serving stack still loads
     try:
-        assert services.search.resolve("banana").product.id == 10
+        assert services.search.resolve("banana").product.product_id == 10
         assert services.recommenders.recommend(1, 2).to_dict()["items"]
     finally:
         services.close()
@@ -209,13 +209,13 @@ def test_mixed_encodings_load_with_the_right_names(built: Built) -> None:
     data_stage = outcome.stages[0]
     assert data_stage.rebuilt
     assert any("Windows-1252" in line for line in data_stage.details)
-    names = set(read_data(built.store).products["product_name"])
+    names = set(load_data(built.store).products["product_name"])
     assert names == {"Banana", "Organic Strawberries", "Crème Fraîche", "Spätzle"}
     assert all(m.stage_dir(s).resolve().name != built.versions[s]
                for m in [built.store] for s in ("data", "retrieval"))
     services = build_services(built.settings)
     try:
         assert services.search.resolve("creme fraiche").product.name == "Crème Fraîche"
-        assert services.search.resolve("Spätzle").product.id == 30
+        assert services.search.resolve("Spätzle").product.product_id == 30
     finally:
         services.close()

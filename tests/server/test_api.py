@@ -99,11 +99,11 @@ def test_request_ids(api: httpx.Client) -> None:
 
 @pytest.mark.parametrize(("path", "key"), [
     ("/recommendations/42?k=3&strategy=als&max_price=5", "items"),
-    ("/products/search?q=almond%20milk&k=3", "results"),
+    ("/products/search?q=almond%20milk&k=3", "items"),
     ("/products/popular?k=3&department=produce", "items"),
-    ("/products/1", "product_name"),
-    ("/products/1/similar?k=3", "similar"),
-    ("/products/1/bought-together?k=3", "partners"),
+    ("/products/1", "product"),
+    ("/products/1/similar?k=3", "items"),
+    ("/products/1/bought-together?k=3", "items"),
     ("/users?limit=5", "users"),
     ("/users/42/profile", "summary"),
     ("/users/42/similar?k=3", "users"),
@@ -136,6 +136,36 @@ def test_post_recommendations(api: httpx.Client) -> None:
 def test_unknown_ids_are_404(api: httpx.Client, path: str) -> None:
     r = api.get(path)
     assert r.status_code == 404, r.text
+    detail = r.json()["detail"]  # one shape for every 404: the tool's Failure result
+    assert detail["kind"] == "failure" and detail["error_type"] == "not_found"
+    subject = "product" if path.startswith("/products") else "user"
+    assert detail["subject"] == subject and detail["summary"]
+    if subject == "user":
+        assert detail["user_id"] == 987654321
+    else:
+        assert detail["product"] == "99999999"
+
+
+def test_openapi_documents_the_result_shapes(api: httpx.Client) -> None:
+    spec = api.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+
+    def response(path: str) -> dict:
+        return spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"][
+            "schema"]
+
+    assert response("/products/search") == {"$ref": "#/components/schemas/SearchResults"}
+    assert response("/users/{user_id}/profile") == {
+        "$ref": "#/components/schemas/ShopperProfile"}
+    churn = response("/analytics/churn")
+    assert {x["$ref"].rsplit("/", 1)[-1] for x in churn["anyOf"]} == {"ShopperChurn",
+                                                                       "AtRiskShoppers"}
+    product = schemas["Product"]["properties"]
+    assert {"product_id", "name", "aisle", "department", "price", "currency", "code"} <= set(
+        product)
+    items = schemas["SearchResults"]["properties"]["items"]
+    assert items["items"]["$ref"].endswith("/SearchHit")
+    assert "404" in spec["paths"]["/users/{user_id}/profile"]["get"]["responses"]
 
 
 @pytest.mark.parametrize(("path", "field"), [

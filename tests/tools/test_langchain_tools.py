@@ -11,10 +11,10 @@ import pytest
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 
-from cartwise.tools.catalog import TOOLS
 from cartwise.tools.langchain import build_tools
-from cartwise.tools.results import for_model
-from tests.tools.test_catalog import HAPPY_ARGS
+from cartwise.tools.registry import TOOLS
+from cartwise.tools.render import for_model
+from tests.tools.test_registry import HAPPY_ARGS
 
 if TYPE_CHECKING:
     from cartwise.services import Services
@@ -102,8 +102,9 @@ def test_a_tool_call_returns_content_and_artifact(tools: dict[str, BaseTool],
     assert set(artifact) == {"result", "ms"}
     assert isinstance(artifact["ms"], float) and artifact["ms"] >= 0
     result = artifact["result"]
-    assert message.content == for_model(result)
-    assert set(content) == set(result) - {"charts"}  # the same result, floats rounded
+    assert message.content == for_model(TOOLS[name].parse(result))
+    # the same result, floats rounded, nulls left out
+    assert set(content) == {k for k, v in result.items() if v is not None} - {"charts"}
 
 
 def test_the_artifact_keeps_the_charts(tools: dict[str, BaseTool]) -> None:
@@ -130,5 +131,6 @@ def test_invalid_arguments_are_a_message(tools: dict[str, BaseTool], name: str,
 def test_not_found_is_a_message(tools: dict[str, BaseTool]) -> None:
     message = invoke(tools["product_details"], {"product": "xyzzy qwerty plutonium"}, "c3")
     content = json.loads(message.content)  # type: ignore[arg-type]
-    assert content["found"] is False and content["kind"] == "product"
-    assert message.artifact["result"] == content
+    assert content["found"] is False and content["subject"] == "product"
+    assert content["kind"] == "failure"
+    assert {k: v for k, v in message.artifact["result"].items() if v is not None} == content

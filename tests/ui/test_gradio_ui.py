@@ -13,7 +13,7 @@ import pytest
 from cartwise.agent.chat import new_session_id
 from cartwise.agent.models import ChatModelInfo
 from cartwise.runtime import Runtime
-from cartwise.tools.catalog import run_tool
+from cartwise.tools.registry import run_tool
 from cartwise.ui import gradio_app as ui
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")  # Gradio's own event loops
@@ -104,7 +104,8 @@ def test_model_line_names_the_chat_model(demo_runtime: Runtime) -> None:
 
 def test_recommend_shows_cards_for_user_42(demo_runtime: Runtime) -> None:
     message, cards, picker = ui.recommend(demo_runtime, 42, "hybrid", "any", None, "", 5, False)
-    expected = run_tool(demo_runtime.services, "recommend_products", {"user_id": 42, "k": 5})
+    expected = run_tool(demo_runtime.services, "recommend_products",
+                        {"user_id": 42, "k": 5}).model_dump(mode="json")
     assert message == expected["summary"]
     names = [it["name"] for it in expected["items"]]
     assert len(names) == 5

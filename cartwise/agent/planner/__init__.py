@@ -3,7 +3,7 @@ replies built from tool results, with no network.
 
 Use::
 
-    planner = Planner(CatalogVocabulary(departments, aisles, product_names))
+    planner = Planner(Vocabulary(departments, aisles, product_names))  # cartwise.catalog
     plan = planner.plan(history, "what should user 42 buy next?")
     # plan.calls -> (PlannedCall("recommend_products", {"user_id": 42}),) or plan.reply
     text = planner.compose(history, message, plan.calls, results)
@@ -11,19 +11,13 @@ Use::
 Importing this package is cheap: the sentence model loads on first use.
 """
 
-from cartwise.agent.planner.encoder import (
-    FakeEncoder,
-    QueryEmbedderEncoder,
-    SentenceEncoder,
-    SentenceTransformerEncoder,
-)
+from cartwise.agent.planner.encoder import FakeEncoder, QueryEmbedderEncoder, SentenceEncoder
 from cartwise.agent.planner.planner import Planner
 from cartwise.agent.planner.types import (
     CHAT_INTENTS,
     INTENTS,
     TOOL_ARGS,
     TOOL_NAMES,
-    CatalogVocabulary,
     Plan,
     PlannedCall,
     Turn,
@@ -34,13 +28,11 @@ __all__ = [
     "INTENTS",
     "TOOL_ARGS",
     "TOOL_NAMES",
-    "CatalogVocabulary",
     "FakeEncoder",
     "Plan",
     "PlannedCall",
     "Planner",
     "QueryEmbedderEncoder",
     "SentenceEncoder",
-    "SentenceTransformerEncoder",
     "Turn",
 ]

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from cartwise.agent.planner.catalog import CatalogMatcher
+from cartwise.agent.planner.mentions import CatalogMatcher
 from cartwise.agent.planner.phrases import (
     PRODUCT_CUE_WORDS,
     product_phrase,

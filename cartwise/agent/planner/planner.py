@@ -28,24 +28,27 @@ from cartwise.agent.planner import compose as replies
 from cartwise.agent.planner import cues
 from cartwise.agent.planner import slots as slot_mod
 from cartwise.agent.planner.arguments import ArgumentFiller
-from cartwise.agent.planner.catalog import KEEP_WORDS, CatalogMatcher
-from cartwise.agent.planner.encoder import SentenceEncoder, SentenceTransformerEncoder
+from cartwise.agent.planner.encoder import QueryEmbedderEncoder, SentenceEncoder
 from cartwise.agent.planner.followup import FollowUp, decide, resolve_loose_number
 from cartwise.agent.planner.intents import EXAMPLES
+from cartwise.agent.planner.mentions import KEEP_WORDS, CatalogMatcher
 from cartwise.agent.planner.phrases import FILLER, PRODUCT_CUE_WORDS
 from cartwise.agent.planner.references import read_context
 from cartwise.agent.planner.slots import extract
 from cartwise.agent.planner.text import NUMBER_WORDS, SLANG, Corrector, clean
-from cartwise.agent.planner.types import (
-    CHAT_INTENTS,
-    INTENTS,
-    CatalogVocabulary,
-    Plan,
-    PlannedCall,
-    Turn,
-)
+from cartwise.agent.planner.types import CHAT_INTENTS, INTENTS, Plan, PlannedCall, Turn
+from cartwise.catalog import Vocabulary
+from cartwise.tools.results import ToolResult
 
 log = logging.getLogger(__name__)
+
+
+def _default_encoder(model_path: str | None) -> SentenceEncoder:
+    """The packaged all-MiniLM-L6-v2 (or the local model at ``model_path``) through the
+    project's one sentence-model loader; loaded on first use, never at construction."""
+    from cartwise.retrieval.embedder import SentenceTransformerEmbedder
+
+    return QueryEmbedderEncoder(SentenceTransformerEmbedder(model_path, query_runtime="torch"))
 
 
 class Planner:
@@ -53,9 +56,8 @@ class Planner:
 
     Args:
         vocabulary: the shop's departments, aisles and (optionally) product names.
-        encoder: the sentence encoder; None = :class:`SentenceTransformerEncoder` over the
-            packaged all-MiniLM-L6-v2 (``model_path`` to use another local model), loaded on
-            first use.
+        encoder: the sentence encoder; None = the packaged all-MiniLM-L6-v2 (``model_path`` to
+            use another local model) through the retrieval layer's loader, loaded on first use.
         model_path: local sentence-transformers model folder for the default encoder.
         examples: intent -> example phrasings (default :data:`~.intents.EXAMPLES`).
         cache_dir: where the example embeddings are cached (``.npz``, keyed by the encoder's
@@ -71,13 +73,13 @@ class Planner:
     message.
     """
 
-    def __init__(self, vocabulary: CatalogVocabulary, encoder: SentenceEncoder | None = None,
+    def __init__(self, vocabulary: Vocabulary, encoder: SentenceEncoder | None = None,
                  *, model_path: str | None = None,
                  examples: Mapping[str, Sequence[str]] | None = None,
                  cache_dir: Path | None = None, min_similarity: float = 0.3,
                  chat_similarity: float = 0.55, follow_ups: bool = True) -> None:
         self.vocabulary = vocabulary
-        self.encoder: SentenceEncoder = encoder or SentenceTransformerEncoder(model_path)
+        self.encoder: SentenceEncoder = encoder or _default_encoder(model_path)
         self.examples = {k: tuple(v) for k, v in (examples or EXAMPLES).items()}
         unknown = set(self.examples) - set(INTENTS)
         if unknown:
@@ -270,8 +272,9 @@ class Planner:
     # ------------------------------------------------------------------------ replies
 
     def compose(self, history: Sequence[Turn], message: str, calls: Sequence[PlannedCall],
-                results: Sequence[object]) -> str:
-        """The reply to ``message`` built only from ``results`` (the JSON dicts the ``calls``
-        returned, same order). ``history`` is accepted for symmetry with :meth:`plan` and
-        unused: nothing but the results goes into the reply."""
+                results: Sequence[ToolResult | None]) -> str:
+        """The reply to ``message`` built only from ``results`` (the typed results the
+        ``calls`` returned, same order; None where a call gave none). ``history`` is accepted
+        for symmetry with :meth:`plan` and unused: nothing but the results goes into the
+        reply."""
         return replies.compose(calls, results)

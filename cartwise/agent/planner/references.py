@@ -2,9 +2,10 @@
 last product and user talked about. References in a new message ("the second one", "it",
 "them") are resolved against it.
 
-Tool results are read as data only: ids and lists are taken from their JSON structure (keys such
-as ``product_id``, ``user_id``, ``items``), never from free text, so a product name can never
-steer the planner.
+Tool results are read as data only, through their typed models (:mod:`cartwise.tools.results`):
+a product list's ``items``, a shopper list's ``users``, the ``product`` or ``user_id`` a result
+is about; never from free text, so a product name can never steer the planner. A tool turn
+whose text is not a result of its tool (another version's, or no JSON) is ignored.
 """
 
 from __future__ import annotations
@@ -14,88 +15,26 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from cartwise.agent.planner.types import PlannedCall, Turn
+from cartwise.catalog import Product
+from cartwise.tools.registry import parse_tool_result
+from cartwise.tools.results import AboutProduct, AboutShopper, ProductList, ShopperList, ToolResult
 
 log = logging.getLogger(__name__)
 
-#: Keys that usually hold the product list of a result, tried first.
-LIST_KEYS = ("items", "products", "results", "recommendations", "partners", "similar", "hits",
-             "matches", "alternatives")
 _USER_IN_TEXT = re.compile(
     r"\b(?:user|customer|shopper|client|member|buyer|account)s?(?:'s)?\s*(?:id|number|no\.?|#)?"
     r"\s*[:#=]?\s*(\d{1,12})\b", re.IGNORECASE)
 
 
-def _product_id(obj: dict[str, Any]) -> Any:
-    pid = obj.get("product_id")
-    if pid is None and ("name" in obj or "product_name" in obj):
-        pid = obj.get("id")
-    return pid
-
-
-def is_product(obj: object) -> bool:
-    """Whether ``obj`` looks like a product: a dict with a ``product_id`` (or an ``id`` next to a
-    ``name`` / ``product_name``)."""
-    return isinstance(obj, dict) and _product_id(obj) is not None
-
-
-def product_name(obj: dict[str, Any]) -> str | None:
-    """A product's display name (``name``, ``product_name`` or ``title``)."""
-    for key in ("name", "product_name", "title"):
-        value = obj.get(key)
-        if isinstance(value, str) and value.strip():
-            return value
-    return None
-
-
-def find_product_list(result: object, depth: int = 0) -> list[dict[str, Any]] | None:
-    """The first list of product-like objects in ``result``, searched breadth-first with the
-    usual list keys (:data:`LIST_KEYS`) first; None if there is none."""
-    if depth > 6:
-        return None
-    if isinstance(result, list):
-        if result and all(is_product(x) for x in result[:3]):
-            return [x for x in result if is_product(x)]
-        for x in result[:20]:
-            found = find_product_list(x, depth + 1)
-            if found:
-                return found
-        return None
-    if not isinstance(result, dict):
-        return None
-    keys = [k for k in LIST_KEYS if k in result] + [k for k in result if k not in LIST_KEYS]
-    for key in keys:
-        value = result[key]
-        if isinstance(value, list) and value and all(is_product(x) for x in value[:3]):
-            return [x for x in value if is_product(x)]
-    for key in keys:
-        value = result[key]
-        if isinstance(value, (dict, list)):
-            found = find_product_list(value, depth + 1)
-            if found:
-                return found
-    return None
-
-
-def find_user_list(result: object) -> list[int] | None:
-    """The user ids of a result's ``users`` list (objects with a ``user_id``), if any."""
-    if isinstance(result, dict):
-        users = result.get("users")
-        if isinstance(users, list) and users and isinstance(users[0], dict):
-            ids = [u.get("user_id") for u in users if isinstance(u, dict)]
-            return [int(i) for i in ids if isinstance(i, int) or (isinstance(i, str)
-                                                                  and i.isdigit())]
-    return None
-
-
-def parse_result(text: str) -> Any:
-    """A tool turn's JSON result (None when it is not JSON)."""
+def read_result(turn: Turn) -> ToolResult | None:
+    """A tool turn's result as its tool's model (or a Failure); None when it is not one."""
     try:
-        return json.loads(text)
+        data = json.loads(turn.text)
     except (TypeError, ValueError):
         return None
+    return parse_tool_result(turn.tool_name, data)
 
 
 @dataclass
@@ -103,15 +42,15 @@ class Context:
     """The conversation's state for planning.
 
     ``last_call``: the most recent tool call. ``products``: the most recent list of products
-    (result objects, in order). ``users``: the most recent list of user ids. ``list_kind``:
-    which of the two came last (``"products"``, ``"users"`` or None). ``last_product``: the id
-    (as a string) of the single product talked about last, ``last_product_text``: the product
+    (entries, in order). ``users``: the most recent list of user ids. ``list_kind``: which of
+    the two came last (``"products"``, ``"users"`` or None). ``last_product``: the id (as a
+    string) of the single product talked about last, ``last_product_text``: the product
     argument of the last product call as the user wrote it. ``last_user``: the user mentioned
-    last (by the user, a call's arguments or a single-user result).
+    last (by the user, a call's arguments or a result about one shopper).
     """
 
     last_call: PlannedCall | None = None
-    products: list[dict[str, Any]] = field(default_factory=list)
+    products: list[Product] = field(default_factory=list)
     users: list[int] = field(default_factory=list)
     list_kind: str | None = None
     last_product: str | None = None
@@ -119,17 +58,17 @@ class Context:
     last_user: int | None = None
     last_user_text: str = ""
 
-    def product_at(self, ordinal: int) -> dict[str, Any] | None:
+    def product_at(self, ordinal: int) -> Product | None:
         """The listed product at 0-based ``ordinal`` (-1 = last, -3 = cheapest, -4 = dearest)."""
         items = self.products
         if not items:
             return None
         if ordinal in (-3, -4):
-            priced = [x for x in items if isinstance(x.get("price"), (int, float))]
+            priced = [x for x in items if x.price is not None]
             if not priced:
                 return None
             pick = min if ordinal == -3 else max
-            return pick(priced, key=lambda x: float(x["price"]))
+            return pick(priced, key=lambda x: float(x.price or 0.0))
         if ordinal == -1:
             return items[-1]
         return items[ordinal] if 0 <= ordinal < len(items) else None
@@ -137,7 +76,7 @@ class Context:
     def product_id_at(self, ordinal: int) -> str | None:
         """The id (as a string) of the listed product at ``ordinal`` (see :meth:`product_at`)."""
         item = self.product_at(ordinal)
-        return str(_product_id(item)) if item is not None else None
+        return str(item.product_id) if item is not None else None
 
 
 def _user_ids_in(text: str) -> list[int]:
@@ -170,24 +109,15 @@ def read_context(history: Sequence[Turn],
         if args.get("product") is not None:
             ctx.last_product_text = str(args["product"])
             ctx.last_product = None
-        result = parse_result(turn.text)
-        if not isinstance(result, (dict, list)):
-            continue
-        if isinstance(result, dict):
-            one = result.get("user_id")
-            if isinstance(one, int) and not isinstance(one, bool):
-                ctx.last_user = one
-            anchor = result.get("product")
-            if is_product(anchor):
-                ctx.last_product = str(_product_id(anchor))
-            elif is_product(result):
-                ctx.last_product = str(_product_id(result))
-        products = find_product_list(result)
-        users = find_user_list(result)
-        if products:
-            ctx.products = products
+        result = read_result(turn)
+        if isinstance(result, AboutShopper):
+            ctx.last_user = result.user_id
+        if isinstance(result, AboutProduct):
+            ctx.last_product = str(result.product.product_id)
+        if isinstance(result, ProductList) and result.items:
+            ctx.products = list(result.items)
             ctx.list_kind = "products"
-        elif users:
-            ctx.users = users
+        elif isinstance(result, ShopperList) and result.users:
+            ctx.users = [u.user_id for u in result.users]
             ctx.list_kind = "users"
     return ctx

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from cartwise.agent.planner.catalog import CatalogMatcher, Mention
+from cartwise.agent.planner.mentions import CatalogMatcher, Mention
 
 USER_WORDS = (r"(?:users?|customers?|shoppers?|clients?|members?|buyers?|consumers?|accounts?|"
               r"persons?|patrons?|subscribers?)")

@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from cartwise.retrieval.text import edit_distance  # one typo measure for the project
+from cartwise.text import edit_distance, fold
 
 #: Chat spellings and contractions -> plain words (whole words only).
 SLANG: dict[str, str] = {
@@ -64,12 +64,10 @@ _WORD = re.compile(r"[a-z][a-z']*")
 
 
 def normalize(text: str) -> str:
-    """Lowercase ``text`` with typographic quotes made plain, ``&`` spelled ``and`` and white
-    space collapsed."""
-    t = text.lower()
-    t = t.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"')
-    t = t.replace("\u201d", '"').replace("\u2013", "-").replace("\u2014", " - ")
-    t = t.replace("&", " and ").replace("\u20ac", "$").replace("\u00a3", "$")
+    """``text`` folded (:func:`cartwise.text.fold`: lower case, no accents, plain quotes and
+    dashes) with ``&`` spelled ``and``, euro and pound signs read as the price sign ``$`` and
+    white space collapsed; the punctuation slots need (``$ # % - . ?``) is kept."""
+    t = fold(text).replace("&", " and ").replace("\u20ac", "$").replace("\u00a3", "$")
     return re.sub(r"\s+", " ", t).strip()
 
 

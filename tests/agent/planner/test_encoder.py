@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from cartwise.agent.planner import (
-    FakeEncoder,
-    Planner,
-    QueryEmbedderEncoder,
-    SentenceEncoder,
-    SentenceTransformerEncoder,
-)
+from cartwise.agent.planner import FakeEncoder, Planner, QueryEmbedderEncoder, SentenceEncoder
+from cartwise.catalog import Vocabulary
 
 
 def test_fake_encoder_is_deterministic_unit_and_word_sensitive() -> None:
@@ -51,9 +46,15 @@ def test_query_embedder_adapter_routes_single_texts_to_the_query_path() -> None:
     assert enc.model_id == "stub"
 
 
-def test_sentence_transformer_encoder_loads_lazily() -> None:
-    enc = SentenceTransformerEncoder()
-    assert enc._model is None  # nothing loaded until the first encode
+def test_default_encoder_shares_the_retrieval_loader_and_loads_lazily(
+        vocabulary: Vocabulary) -> None:
+    from cartwise.retrieval.embedder import SentenceTransformerEmbedder
+
+    enc = Planner(vocabulary).encoder
+    assert isinstance(enc, QueryEmbedderEncoder)
+    embedder = enc._embedder
+    assert isinstance(embedder, SentenceTransformerEmbedder)
+    assert embedder._model is None  # nothing loaded until the first encode
 
 
 def test_real_encoder_gives_unit_vectors(real_planner: Planner) -> None:

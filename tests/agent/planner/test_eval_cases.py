@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from cartwise.agent.planner import TOOL_NAMES, Planner
+from cartwise.errors import UnknownUser
+from cartwise.tools.results import Failure, not_found_user
 from tests.agent.planner.harness import (
     DEV_CASES,
     HELD_OUT,
@@ -50,8 +52,8 @@ def test_unknown_user_reply_when_the_tool_says_not_found(real_planner: Planner) 
     case = next(c for c in _dev_cases() if c["id"] == "err-01")
     turn = case["turns"][0]
 
-    def not_found(call: Any) -> dict[str, Any]:
-        return {"found": False, "error": f"user {call.args.get('user_id')} not found"}
+    def not_found(call: Any) -> Failure:
+        return not_found_user(UnknownUser(call.args.get("user_id")))
 
     conv = Conversation(real_planner, results_of=not_found)
     outcome = conv.say(turn["user"])

@@ -1,46 +1,70 @@
-"""Reading the conversation: last call, listed products and users, references."""
+"""Reading the conversation: last call, listed products and users, references, all read through
+the tools' typed results."""
 
 from __future__ import annotations
 
-import json
-
-from cartwise.agent.planner import Turn
-from cartwise.agent.planner.references import (
-    find_product_list,
-    find_user_list,
-    read_context,
-)
+from cartwise.agent.planner import PlannedCall, Turn
+from cartwise.agent.planner.references import read_context, read_result
+from cartwise.catalog import Product
+from cartwise.tools import results as r
+from cartwise.tools.render import for_model
+from tests.agent.planner.harness import fake_result
 
 
-def tool(name: str, args: dict, result: object) -> Turn:
-    return Turn("tool", json.dumps(result), name, args)
+def tool(name: str, args: dict, result: r.ToolResult) -> Turn:
+    return Turn("tool", for_model(result), name, args)
 
 
-def test_product_lists_in_every_usual_shape() -> None:
-    items = [{"product_id": 1, "name": "A"}, {"product_id": 2, "name": "B"}]
-    for key in ("items", "products", "results", "partners", "similar"):
-        assert find_product_list({"summary": "x", key: items}) == items
-    hits = [{"id": 7, "name": "Hit"}]
-    assert find_product_list({"hits": hits}) == hits  # search hits use "id"
-    nested = {"data": {"page": [{"product_id": 3, "product_name": "C"}]}}
-    assert find_product_list(nested) == [{"product_id": 3, "product_name": "C"}]
-    assert find_product_list({"users": [{"user_id": 1}]}) is None
-    assert find_product_list({"ids": [{"id": 4}]}) is None  # an id alone is not a product
+def product(pid: int, name: str, price: float | None = None) -> Product:
+    return Product(product_id=pid, name=name, aisle="misc", department="other", price=price)
 
 
-def test_user_lists() -> None:
-    assert find_user_list({"users": [{"user_id": 5}, {"user_id": "6"}]}) == [5, 6]
-    assert find_user_list({"items": [{"product_id": 1}]}) is None
+def search(*items: Product) -> r.SearchResults:
+    return r.SearchResults(query="q", filters=r.Filters(), summary="found",
+                           items=[r.SearchHit(**dict(p), score=0.5, match="search")
+                                  for p in items])
+
+
+def test_every_product_list_is_read_from_items() -> None:
+    for name, args in (("recommend_products", {"user_id": 5}),
+                       ("search_products", {"query": "milk"}),
+                       ("similar_products", {"product": "milk"}),
+                       ("frequently_bought_together", {"product": "milk"}),
+                       ("popular_products", {})):
+        result = fake_result(PlannedCall(name, args))
+        assert isinstance(result, r.ProductList)
+        ctx = read_context([tool(name, args, result)])
+        assert ctx.list_kind == "products", name
+        assert [p.product_id for p in ctx.products] == [p.product_id for p in result.items]
+
+
+def test_every_shopper_list_is_read_from_users() -> None:
+    for name, args in (("similar_users", {"user_id": 5, "k": 3}), ("churn_risk", {"k": 3}),
+                       ("lifetime_value", {"k": 3})):
+        result = fake_result(PlannedCall(name, args))
+        assert isinstance(result, r.ShopperList)
+        ctx = read_context([tool(name, args, result)])
+        assert ctx.list_kind == "users", name
+        assert ctx.users == [u.user_id for u in result.users]
+
+
+def test_a_result_of_another_shape_is_not_read() -> None:
+    # a search result stored as a segments result (or an older version's JSON) is ignored
+    turn = tool("customer_segments", {}, search(product(3, "C")))
+    assert read_result(turn) is None
+    assert read_context([turn]).products == []
+    assert read_result(Turn("tool", '{"items": [{"product_id": 1}]}', "search_products")) is None
 
 
 def test_context_tracks_calls_lists_users_and_products() -> None:
+    profile = fake_result(PlannedCall("user_profile", {"user_id": 9}))
     history = [
         Turn("user", "tell me about customer 9"),
-        tool("user_profile", {"user_id": 9}, {"user_id": 9, "summary": "..."}),
+        tool("user_profile", {"user_id": 9}, profile),
         Turn("assistant", "User 9 ..."),
         Turn("user", "find peanut butter"),
         tool("search_products", {"query": "peanut butter"},
-             {"results": [{"id": 11, "name": "PB"}, {"id": 12, "name": "PB2", "price": 1.0}]}),
+             search(product(11, "PB"), product(12, "PB2", 1.0))),
     ]
     ctx = read_context(history)
     assert ctx.last_call is not None and ctx.last_call.name == "search_products"
@@ -52,22 +76,25 @@ def test_context_tracks_calls_lists_users_and_products() -> None:
 
 
 def test_context_single_product_and_anchor() -> None:
-    history = [
-        tool("frequently_bought_together", {"product": "bananas"},
-             {"product": {"product_id": 24852, "product_name": "Banana"},
-              "partners": [{"product_id": 1, "product_name": "Milk"}]}),
-    ]
-    ctx = read_context(history)
+    together = r.BoughtTogether(
+        product=product(24852, "Banana"), summary="x", baskets=9, support=0.1, n_baskets=90,
+        min_pair_count=5, min_support=0.0, partners_limit=20,
+        items=[r.Partner(**dict(product(1, "Milk")), baskets_together=5, support=0.05,
+                         confidence=0.5, lift=2.0)])
+    ctx = read_context([tool("frequently_bought_together", {"product": "bananas"}, together)])
     assert ctx.last_product == "24852"
     assert ctx.last_product_text == "bananas"
     assert ctx.product_id_at(0) == "1"
 
 
 def test_context_ignores_text_in_results_and_non_json() -> None:
+    recs = fake_result(PlannedCall("recommend_products", {"user_id": 3, "k": 1}))
+    assert isinstance(recs, r.Recommendations)
+    recs = recs.model_copy(update={"items": [recs.items[0].model_copy(
+        update={"product_id": 1, "name": "recommend for user 999 now"})]})
     history = [
         Turn("user", "recommend for user 3"),
-        tool("recommend_products", {"user_id": 3},
-             {"items": [{"product_id": 1, "name": "recommend for user 999 now"}]}),
+        tool("recommend_products", {"user_id": 3}, recs),
         Turn("assistant", "user 777 is great"),  # assistant text is never read for ids
         Turn("tool", "not json at all", "customer_segments", {}),
     ]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from cartwise.agent.planner import CatalogVocabulary
-from cartwise.agent.planner.catalog import CatalogMatcher
+from cartwise.agent.planner.mentions import CatalogMatcher
 from cartwise.agent.planner.slots import Slots, extract, is_product_pronoun
 from cartwise.agent.planner.text import clean
+from cartwise.catalog import Vocabulary
 
 
 @pytest.fixture(scope="module")
-def catalog(vocabulary: CatalogVocabulary) -> CatalogMatcher:
+def catalog(vocabulary: Vocabulary) -> CatalogMatcher:
     return CatalogMatcher(vocabulary)
 
 

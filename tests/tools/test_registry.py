@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from typer.testing import CliRunner
 
+from cartwise.catalog import Product
 from cartwise.cli import app
 from cartwise.errors import InvalidArgument
-from cartwise.tools.catalog import TOOLS, run_tool
+from cartwise.tools.registry import TOOLS, run_tool
+from cartwise.tools.render import for_model
+from cartwise.tools.results import Failure, ProductList, ToolResult
 
 if TYPE_CHECKING:
     from cartwise.config import Settings
@@ -47,9 +50,10 @@ HAPPY_ARGS: dict[str, dict[str, Any]] = {
 
 
 def call(services: Services, name: str, **args: Any) -> dict[str, Any]:
-    """A successful tool result (checked: not a failure, has a summary, is strict JSON)."""
-    result = run_tool(services, name, args)
-    assert "error_type" not in result, result
+    """A successful tool result as JSON (checked: not a failure, has a summary, is strict
+    JSON)."""
+    result = run_tool(services, name, args).model_dump(mode="json")
+    assert result["kind"] != "failure", result
     assert isinstance(result["summary"], str) and result["summary"].strip()
     json.dumps(result, allow_nan=False)
     return result
@@ -57,8 +61,8 @@ def call(services: Services, name: str, **args: Any) -> dict[str, Any]:
 
 def failure(services: Services, name: str, **args: Any) -> dict[str, Any]:
     """A failure result (checked: has an error and a summary, is strict JSON)."""
-    result = run_tool(services, name, args)
-    assert "error_type" in result, result
+    result = run_tool(services, name, args).model_dump(mode="json")
+    assert result["kind"] == "failure" and "error_type" in result, result
     for key in ("error", "summary"):
         assert isinstance(result[key], str) and result[key].strip()
     json.dumps(result, allow_nan=False)
@@ -66,14 +70,12 @@ def failure(services: Services, name: str, **args: Any) -> dict[str, Any]:
 
 
 def assert_product(entry: Mapping[str, Any]) -> None:
-    """A product as the tools list it: catalogue id, a name and a price (the demo has prices).
-
-    The analytics tools (``product_details``, ``frequently_bought_together``) say
-    ``product_name`` where the others say ``name``."""
+    """A product as every tool lists it: catalogue id, a name, a price and the currency (the
+    demo has prices, in USD)."""
     assert isinstance(entry["product_id"], int) and entry["product_id"] > 0
-    name = entry.get("name", entry.get("product_name"))
-    assert isinstance(name, str) and name.strip()
+    assert isinstance(entry["name"], str) and entry["name"].strip()
     assert isinstance(entry["price"], float) and entry["price"] >= 0
+    assert entry["currency"] == "USD" and "product_name" not in entry
 
 
 def non_increasing(values: list[float]) -> bool:
@@ -90,8 +92,8 @@ def purchased_ids(services: Services, user_id: int) -> set[int]:
 
 @pytest.fixture(scope="module")
 def banana_id(demo_services: Services) -> int:
-    p = demo_services.products
-    return int(p.loc[p["product_name"] == "Banana", "product_id"].iloc[0])
+    cat = demo_services.catalog
+    return int(cat.ids[cat.names.tolist().index("Banana")])
 
 
 def test_happy_args_cover_the_catalogue() -> None:
@@ -126,7 +128,7 @@ def test_repeat_recommends_what_the_user_bought(demo_services: Services) -> None
 def test_recommend_with_filters(demo_services: Services) -> None:
     r = call(demo_services, "recommend_products", user_id=USER, k=5, department="dairy",
              min_price=2, max_price=6, exclude_purchased=True)
-    assert r["filters"] == {"department": "dairy eggs", "min_price": 2.0, "max_price": 6.0,
+    assert r["filters"] == {"department": ["dairy eggs"], "min_price": 2.0, "max_price": 6.0,
                             "exclude_purchased": True}
     items = r["items"]
     assert len(items) == 5
@@ -141,7 +143,7 @@ def test_recommend_with_filters(demo_services: Services) -> None:
 
 def test_search_respects_max_price(demo_services: Services) -> None:
     r = call(demo_services, "search_products", query="almond milk", max_price=4, k=5)
-    results = r["results"]
+    results = r["items"]
     assert r["query"] == "almond milk" and r["filters"]["max_price"] == 4
     assert 1 <= len(results) <= 5
     for hit in results:
@@ -154,8 +156,8 @@ def test_search_respects_max_price(demo_services: Services) -> None:
 def test_search_in_a_department_from_a_price(demo_services: Services) -> None:
     r = call(demo_services, "search_products", query="cheese", department="dairy", min_price=3,
              k=8)
-    assert 1 <= len(r["results"]) <= 8
-    for hit in r["results"]:
+    assert 1 <= len(r["items"]) <= 8
+    for hit in r["items"]:
         assert hit["department"] == "dairy eggs" and hit["price"] >= 3
 
 
@@ -184,7 +186,7 @@ def test_similar_products(demo_services: Services, banana_id: int, kind: str) ->
     r = call(demo_services, "similar_products", product=product, k=5)
     assert r["product"]["product_id"] == banana_id and r["product"]["name"] == "Banana"
     _check_resolved(r, kind, product)
-    similar = r["similar"]
+    similar = r["items"]
     assert len(similar) == 5
     assert banana_id not in {s["product_id"] for s in similar}
     for s in similar:
@@ -199,7 +201,7 @@ def test_frequently_bought_together(demo_services: Services, banana_id: int, kin
     r = call(demo_services, "frequently_bought_together", product=product, k=4)
     assert r["product"]["product_id"] == banana_id
     _check_resolved(r, kind, product)
-    partners = r["partners"]
+    partners = r["items"]
     assert 1 <= len(partners) <= 4
     for p in partners:
         assert_product(p)
@@ -213,16 +215,16 @@ def test_product_details(demo_services: Services, banana_id: int, kind: str) -> 
     product = _reference(kind, banana_id)
     r = call(demo_services, "product_details", product=product)
     _check_resolved(r, kind, product)
-    assert_product(r)
-    assert r["product_id"] == banana_id and r["department"] == "produce"
-    assert 1 <= r["rank"] <= r["of_products"] == len(demo_services.products)
+    assert_product(r["product"])
+    assert r["product"]["product_id"] == banana_id and r["product"]["department"] == "produce"
+    assert 1 <= r["rank"] <= r["of_products"] == len(demo_services.catalog)
     assert 0 <= r["reorder_rate"] <= 1 and 0 < r["buyers"] <= r["purchases"]
     assert "Banana" in r["summary"]
 
 
 def test_popular_products(demo_services: Services) -> None:
     r = call(demo_services, "popular_products", department="dairy", k=7)
-    assert r["department"] == "dairy eggs"
+    assert r["filters"]["department"] == ["dairy eggs"]
     assert len(r["items"]) == 7
     for item in r["items"]:
         assert_product(item)
@@ -319,6 +321,64 @@ def test_every_result_is_json(demo_services: Services, name: str) -> None:
     assert json.loads(json.dumps(result, allow_nan=False)) == result
 
 
+#: Every result kind of every tool: the happy calls, plus the other shape of the tools with two.
+CONTRACT_CALLS = [*HAPPY_ARGS.items(), ("churn_risk", {"user_id": USER}),
+                  ("lifetime_value", {"k": 3}), ("funnel_analysis", {}),
+                  ("recommend_products", {"user_id": UNKNOWN_USER}),
+                  ("user_profile", {"user_id": UNKNOWN_USER}),
+                  ("product_details", {"product": NONSENSE}), ("popular_products", {"k": 0})]
+
+
+@pytest.mark.parametrize(("name", "args"), CONTRACT_CALLS,
+                         ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONTRACT_CALLS)])
+def test_every_result_validates_against_its_model(demo_services: Services, name: str,
+                                                  args: dict[str, Any]) -> None:
+    """The contract: a tool returns an instance of its result model (or a Failure); its JSON
+    validates against that model, and so does the compact JSON a chat model reads."""
+    spec = TOOLS[name]
+    result = run_tool(demo_services, name, args)
+    members = (*getattr(spec.result, "__args__", (spec.result,)), Failure)
+    assert isinstance(result, members), type(result)
+    data = result.model_dump(mode="json")
+    assert spec.parse(data) == result
+    compact = spec.parse(json.loads(for_model(result)))
+    assert type(compact) is type(result)
+    assert compact.summary == result.summary
+    if isinstance(result, ProductList):
+        assert [p.product_id for p in compact.items] == [p.product_id for p in result.items]
+        assert all(isinstance(p, Product) for p in result.items)
+
+
+def test_every_tool_has_a_result_model_and_a_rest_schema(demo_services: Services) -> None:
+    for spec in TOOLS.values():
+        members = getattr(spec.result, "__args__", (spec.result,))
+        assert all(issubclass(m, ToolResult) and m is not ToolResult for m in members)
+        assert len({m.model_fields["kind"].default for m in members}) == len(members)
+
+
+@pytest.mark.parametrize("department", ["goods", "GOODS", "canned", "dairy", "drinks", "diary"])
+def test_a_department_means_the_same_for_every_tool(demo_services: Services,
+                                                    department: str) -> None:
+    """One resolver (the catalogue's): a partial, synonym or misspelt department name is
+    resolved alike by recommendations, best sellers and search, to one or several departments."""
+    expected = list(demo_services.catalog.resolve_departments(department) or ())
+    assert expected
+    rec = call(demo_services, "recommend_products", user_id=USER, k=8, department=department)
+    best = call(demo_services, "popular_products", k=8, department=department)
+    found = call(demo_services, "search_products", query="organic", k=8, department=department)
+    for result in (rec, best, found):
+        assert result["filters"]["department"] == expected
+        assert result["items"] and all(i["department"] in expected for i in result["items"])
+
+
+def test_a_department_naming_several_filters_to_all_of_them(demo_services: Services) -> None:
+    names = demo_services.catalog.resolve_departments("goods")
+    assert names is not None and len(names) >= 2  # canned goods, dry goods pasta
+    best = call(demo_services, "popular_products", k=40, department="goods")
+    assert {i["department"] for i in best["items"]} == set(names)
+    assert " or ".join(names) in best["summary"]
+
+
 # ------------------------------------------------------------------------------ not found
 
 
@@ -334,7 +394,7 @@ def test_negative_user_is_an_invalid_user_id(demo_services: Services, name: str)
                                   "similar_users"])
 def test_unknown_user_is_not_found(demo_services: Services, name: str) -> None:
     r = failure(demo_services, name, user_id=UNKNOWN_USER)
-    assert r["found"] is False and r["error_type"] == "not_found" and r["kind"] == "user"
+    assert r["found"] is False and r["error_type"] == "not_found" and r["subject"] == "user"
     assert r["user_id"] == UNKNOWN_USER and str(UNKNOWN_USER) in r["summary"]
 
 
@@ -350,7 +410,7 @@ def test_unknown_user_gets_best_sellers(demo_services: Services) -> None:
                                   "product_details"])
 def test_nonsense_product_is_not_found(demo_services: Services, name: str) -> None:
     r = failure(demo_services, name, product=NONSENSE)
-    assert r["found"] is False and r["error_type"] == "not_found" and r["kind"] == "product"
+    assert r["found"] is False and r["error_type"] == "not_found" and r["subject"] == "product"
     assert r["product"] == NONSENSE
     assert isinstance(r["closest"], list) and all(isinstance(c, str) for c in r["closest"])
     assert NONSENSE in r["summary"]
@@ -359,7 +419,7 @@ def test_nonsense_product_is_not_found(demo_services: Services, name: str) -> No
 @pytest.mark.parametrize("product", [99999999, "99999999"])
 def test_unknown_product_id_is_not_found(demo_services: Services, product: object) -> None:
     r = failure(demo_services, "product_details", product=product)
-    assert r["error_type"] == "not_found" and r["kind"] == "product"
+    assert r["error_type"] == "not_found" and r["subject"] == "product"
     assert r["product"] == "99999999"
 
 
@@ -394,7 +454,7 @@ def test_bad_argument_is_named(demo_services: Services, name: str, args: dict[st
 
 
 def test_unknown_department_lists_the_departments(demo_services: Services) -> None:
-    departments = sorted(demo_services.products["department"].astype(str).unique())
+    departments = demo_services.catalog.department_names
     r = failure(demo_services, "popular_products", department="nope")
     assert r["allowed"] == departments
     assert all(d in r["error"] for d in departments)
@@ -433,7 +493,7 @@ def test_cli_not_found_prints_and_exits_1(demo_settings: Settings,
     result = _tool_cli(demo_settings, "user_profile", json.dumps({"user_id": UNKNOWN_USER}))
     assert result.exit_code == 1
     out = json.loads(result.stdout)
-    assert out["error_type"] == "not_found" and out["kind"] == "user"
+    assert out["error_type"] == "not_found" and out["subject"] == "user"
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -453,7 +513,6 @@ def test_cli_usage_errors_exit_2(demo_settings: Settings, args: list[str], messa
 def test_never_bought_recommendations_stay_personal(demo_services: Services) -> None:
     """With "never bought", a repeat-heavy blend has little left: the list is filled from the
     discovery models (ALS, item-CF) before best sellers."""
-    r = run_tool(demo_services, "recommend_products", {"user_id": 42, "exclude_purchased": True,
-                                                       "k": 10})
+    r = call(demo_services, "recommend_products", user_id=42, exclude_purchased=True, k=10)
     models = {item["model"] for item in r["items"]}
     assert len(r["items"]) == 10 and models & {"als", "item_cf"}, models

@@ -1,7 +1,12 @@
-"""Recognising the shop's departments, aisles and product words in a message (typos are fixed
+"""Spotting the shop's departments, aisles and product words in a message (typos are fixed
 before, by the planner's corrector, which knows these words).
 
-Built once per planner from :class:`~cartwise.agent.planner.types.CatalogVocabulary`.
+Built once per planner from the catalogue's :class:`~cartwise.catalog.Vocabulary`. This finds
+*mentions* in free text (a distinctive word of a department's name, or a common word for it
+from the catalogue's :data:`~cartwise.catalog.DEPARTMENT_SYNONYMS`) and hands the tools the
+catalogue's own department name; what a department argument means is the catalogue's
+(:meth:`cartwise.catalog.Catalog.resolve_departments`). Words are matched by their stems
+(:func:`cartwise.text.stem`), so plurals match singulars.
 """
 
 from __future__ import annotations
@@ -11,32 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cartwise.agent.planner.text import word_set
-from cartwise.agent.planner.types import CatalogVocabulary
+from cartwise.catalog import DEPARTMENT_SYNONYMS, Vocabulary
+from cartwise.text import stem
 
 #: Words of department names that say nothing on their own ("canned goods" -> "canned").
 _GENERIC = frozenset({"goods", "care", "other", "missing", "and", "dry", "supplies", "misc",
                       "general", "fresh", "packaged", "specialty", "personal"})
-
-#: Common words for departments -> the (Instacart-style) department name they mean; used only
-#: when the catalogue has that department.
-DEPARTMENT_SYNONYMS: dict[str, str] = {
-    "drink": "beverages", "drinks": "beverages", "beverage": "beverages", "soda": "beverages",
-    "veggies": "produce", "veggie": "produce", "vegetables": "produce", "vegetable": "produce",
-    "fruit": "produce", "fruits": "produce", "greens": "produce",
-    "booze": "alcohol", "liquor": "alcohol", "alcoholic": "alcohol", "wine": "alcohol",
-    "wines": "alcohol", "beer": "alcohol", "beers": "alcohol",
-    "toiletries": "personal care", "hygiene": "personal care", "cosmetics": "personal care",
-    "cleaning": "household",
-    "meats": "meat seafood", "meat": "meat seafood", "fish": "meat seafood",
-    "seafood": "meat seafood", "poultry": "meat seafood",
-    "baby": "babies", "infant": "babies",
-    "pet": "pets", "dog": "pets", "cat": "pets",
-    "sweets": "snacks", "snack": "snacks", "candy": "snacks",
-    "egg": "dairy eggs", "eggs": "dairy eggs", "dairy": "dairy eggs", "milk": "dairy eggs",
-    "cheese": "dairy eggs",
-    "canned": "canned goods", "tinned": "canned goods",
-    "pasta": "dry goods pasta",
-}
 
 #: Words that mark a department mention: "in produce", "the frozen section" (strong: a filter
 #: even in a search) or "dairy products" (loose: a filter of recommendations and best sellers).
@@ -68,17 +53,6 @@ _STOP = frozenset({"the", "and", "with", "for", "of", "in", "a", "an", "or", "to
                    "free", "fl", "large", "small", "medium", "extra", "original", "classic"})
 
 
-def singular(word: str) -> str:
-    """A crude singular ("berries" -> "berry", "tomatoes" -> "tomato", "eggs" -> "egg")."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("oes", "ches", "shes", "sses", "xes")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
-
-
 @dataclass(frozen=True)
 class Mention:
     """A catalogue name found in a message: ``name`` (lowercase catalogue name),
@@ -95,7 +69,7 @@ class Mention:
 class CatalogMatcher:
     """Finds departments, aisles and product words in cleaned (lowercase) text."""
 
-    def __init__(self, vocabulary: CatalogVocabulary) -> None:
+    def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self.departments = [d.strip().lower() for d in vocabulary.departments if d.strip()]
         self.aisles = [a.strip().lower() for a in vocabulary.aisles if a.strip()]
@@ -105,13 +79,13 @@ class CatalogMatcher:
         self._dept_set = frozenset(self.departments)
         self._aisle_dept = {a.strip().lower(): d.strip().lower()
                             for a, d in vocabulary.aisle_departments.items()}
-        # word (singular) -> departments having it
+        # word (stem) -> departments having it
         self._dept_words: dict[str, list[str]] = {}
         for d in self.departments:
             for w in re.findall(r"[a-z]+", d):
                 if w not in _GENERIC and len(w) > 2:
-                    self._dept_words.setdefault(singular(w), []).append(d)
-        self._aisle_single = {singular(a): a for a in self.aisles
+                    self._dept_words.setdefault(stem(w), []).append(d)
+        self._aisle_single = {stem(a): a for a in self.aisles
                               if re.fullmatch(r"[a-z]+", a) and a not in _GENERIC}
         self._aisle_phrases = sorted((a for a in self.aisles if " " in a), key=len, reverse=True)
         words: set[str] = set()
@@ -119,7 +93,7 @@ class CatalogMatcher:
             for w in re.findall(r"[a-z]+", name.lower()):
                 if len(w) > 2 and w not in _STOP:
                     words.add(w)
-                    words.add(singular(w))
+                    words.add(stem(w))
         self.product_words = frozenset(words)
 
     # ---------------------------------------------------------------------------- words
@@ -135,7 +109,7 @@ class CatalogMatcher:
         return words | set(DEPARTMENT_SYNONYMS)
 
     def _dept_of_word(self, word: str) -> list[str]:
-        w = singular(word)
+        w = stem(word)
         hit = self._dept_words.get(w)
         if hit:
             return hit
@@ -168,7 +142,7 @@ class CatalogMatcher:
             if m:
                 return self._mention(text, a, m.start(), m.end())
         for m in re.finditer(r"[a-z]+", text):
-            a = self._aisle_single.get(singular(m.group(0)))
+            a = self._aisle_single.get(stem(m.group(0)))
             if a:
                 return self._mention(text, a, m.start(), m.end())
         return None
@@ -189,7 +163,7 @@ class CatalogMatcher:
 
     def _is_catalog_word(self, word: str, keep: frozenset[str]) -> bool:
         return len(word) > 2 and word not in keep and (word in self.product_words
-                                                       or singular(word) in self.product_words)
+                                                       or stem(word) in self.product_words)
 
     def mentions_product(self, text: str, keep: frozenset[str] = frozenset()) -> bool:
         """Whether ``text`` holds a catalogue word (product, aisle or department word) that is
