@@ -200,6 +200,10 @@ def eval_agent(
         else:
             for failure in report.failures:
                 typer.echo(failure.describe())
+            categories = report.by_category()
+            if len(categories) > 1:
+                typer.echo("by category: " + ", ".join(
+                    f"{c} {p}/{n}" for c, (p, n) in sorted(categories.items())))
             typer.echo(f"score {report.score:.3f} ({report.passed}/{len(report.turns)} turns, "
                        f"{len(loaded)} conversations)")
         if min_score is not None and report.score < min_score:

@@ -59,7 +59,8 @@ def to_turns(messages: Sequence[BaseMessage]) -> list[Turn]:
             for call in m.tool_calls:
                 calls[str(call.get("id"))] = call
             if text_of(m).strip():
-                turns.append(Turn("assistant", text_of(m)))
+                options = tuple(m.response_metadata.get("options") or ())
+                turns.append(Turn("assistant", text_of(m), options=options))
         elif isinstance(m, ToolMessage):
             call = calls.get(str(m.tool_call_id))
             turns.append(Turn("tool", text_of(m), call["name"] if call else m.name,
@@ -142,6 +143,8 @@ class OfflineChatModel(BaseChatModel):
     def _message(self, plan: Plan) -> AIMessage:
         meta = {"model_name": "offline", "intent": plan.intent,
                 "confidence": round(plan.confidence, 3), "notes": list(plan.notes)}
+        if plan.options:
+            meta["options"] = list(plan.options)  # what a clarifying question offered
         calls = list(plan.calls)
         if self.tool_names is not None:
             missing = [c.name for c in calls if c.name not in self.tool_names]

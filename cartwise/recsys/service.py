@@ -190,6 +190,14 @@ class Recommenders:
             segment=spending_segment(self.x.user_avg_price[row], self._quartiles),
         )
 
+    def purchased(self, user_id: int) -> frozenset[int]:
+        """The product ids ``user_id`` ever bought (empty for a shopper without purchases or an
+        unknown one)."""
+        row = self.x.user_row(int(user_id))
+        if row is None:
+            return frozenset()
+        return frozenset(int(i) for i in self.catalog.ids[self.x.user_items(row)[0]])
+
     def similar_items(self, product_id: int, k: int = 5, strategy: str = "item_cf"
                       ) -> list[SimilarItem]:
         """Products bought by the same shoppers as ``product_id`` (item-CF; ALS factors with

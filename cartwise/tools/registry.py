@@ -23,6 +23,7 @@ from cartwise.errors import InvalidArgument, UnknownProduct, UnknownUser
 from cartwise.services import Services
 from cartwise.tools import results as r
 from cartwise.tools import schemas as s
+from cartwise.tools.memory import ResultMemory, StoredList
 from cartwise.tools.render import filters_text
 
 log = logging.getLogger(__name__)
@@ -199,18 +200,150 @@ def order_trends(services: Services, a: s.TrendArgs) -> r.OrderTrends:
     return r.OrderTrends.model_validate(services.analytics.order_trends(a.by))
 
 
+def _source_words(stored: StoredList) -> str:
+    """The earlier list in words: "recommendations for user 42", "search results for 'tea'"."""
+    result, args = stored.result, stored.args
+    if isinstance(result, r.Refined):
+        return "products" if isinstance(result, r.ProductList) else "shoppers"
+    if isinstance(result, r.Recommendations):
+        return f"recommendations for user {result.user_id}"
+    if isinstance(result, r.SearchResults):
+        return f"search results for {result.query!r}"
+    if isinstance(result, r.SimilarProducts):
+        return f"products like {result.product.name}"
+    if isinstance(result, r.BoughtTogether):
+        return f"products bought with {result.product.name}"
+    if isinstance(result, r.BestSellers):
+        return "best sellers"
+    if isinstance(result, r.SimilarShoppers):
+        return f"shoppers like user {result.user_id}"
+    if isinstance(result, r.AtRiskShoppers):
+        return "shoppers most at risk"
+    if isinstance(result, r.ValuableShoppers):
+        return "most valuable shoppers"
+    return f"results of {stored.tool}{' ' + str(dict(args)) if args else ''}"
+
+
+def _score(entry: Any) -> float | None:
+    """An entry's own score: its score, else a pair's lift, else its purchases."""
+    for name in ("score", "lift", "purchases"):
+        value = getattr(entry, name, None)
+        if isinstance(value, int | float):
+            return float(value)
+    return None
+
+
+def _value(entry: Any) -> float | None:
+    value = getattr(entry, "ltv", None) if isinstance(entry, r.ValueEntry) else getattr(
+        entry, "value", None)
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _sorted(entries: list[Any], key: Callable[[Any], Any], descending: bool) -> list[Any]:
+    """``entries`` sorted by ``key``, entries without a value last (the sort is stable)."""
+    known = [e for e in entries if key(e) is not None]
+    return sorted(known, key=key, reverse=descending) + [e for e in entries if key(e) is None]
+
+
+def refine_results(services: Services, a: s.RefineArgs, memory: ResultMemory
+                   ) -> r.RefinedProducts | r.RefinedShoppers:
+    """Work on a list an earlier tool returned in this conversation (the last one by default),
+    from the stored results, without running the tool again: filter (price range, department,
+    never bought), sort (by price, score, name, popularity or value, asc or desc), pick one
+    position (to explain it: a recommendation keeps its reason, score and model) or keep the
+    first k. "Which of those is cheapest?" is sort_by=price, order=asc, k=1."""
+    stored, back = memory.find(a.source)
+    entries = stored.entries
+    products = isinstance(stored.result, r.ProductList)
+    ops: list[str] = []
+    catalog = services.catalog
+    user_id = getattr(stored.result, "user_id", None) if products else None
+    if products:
+        flt = catalog.product_filter(a.department, a.min_price, a.max_price)
+        if not flt.is_empty:
+            entries = [e for e in entries
+                       if (row := catalog.row(e.product_id)) is not None
+                       and catalog.accepts(row, flt)]
+            ops.append(filters_text(flt.departments, flt.min_price, flt.max_price)
+                       .strip(" ()"))
+        if a.exclude_purchased:
+            if user_id is None:
+                raise InvalidArgument("exclude_purchased", True,
+                                      "a list of recommendations for one shopper")
+            bought = services.recommenders.purchased(user_id)
+            entries = [e for e in entries if e.product_id not in bought]
+            ops.append(f"not bought before by user {user_id}")
+    else:
+        for name, value in (("min_price", a.min_price), ("max_price", a.max_price),
+                            ("department", a.department)):
+            if value is not None:
+                raise InvalidArgument(name, value, "no filter", "the list holds shoppers, "
+                                      "not products")
+        if a.exclude_purchased:
+            raise InvalidArgument("exclude_purchased", True, "a list of products")
+    if a.sort_by is not None:
+        keys: dict[str, Callable[[Any], Any]] = (
+            {"price": lambda e: e.price, "score": _score, "name": lambda e: e.name.lower(),
+             "popularity": lambda e: services.search.popularity(e.product_id)} if products
+            else {"score": _score, "value": _value})
+        if a.sort_by not in keys:
+            raise InvalidArgument("sort_by", a.sort_by, sorted(keys))
+        descending = a.order == "desc" if a.order else a.sort_by not in ("price", "name")
+        entries = _sorted(entries, keys[a.sort_by], descending)
+        ops.append(f"sorted by {a.sort_by}, {'highest' if descending else 'lowest'} first"
+                   if a.sort_by != "name" else f"sorted by name{', Z-A' if descending else ''}")
+    if a.position is not None:
+        index = a.position - 1 if a.position > 0 else len(entries) - 1
+        if not 0 <= index < len(entries):
+            raise InvalidArgument("position", a.position, f"1 to {len(entries)} (or -1)",
+                                  f"the list has {len(entries)} entries")
+        entries = [entries[index]]
+        ops.append(f"item {a.position if a.position > 0 else len(stored.entries)}")
+    elif a.k is not None:
+        entries = entries[:a.k]
+    source = r.RefineSource(tool=stored.tool, args=dict(stored.args),
+                            entries=len(stored.entries), lists_ago=back)
+    what = _source_words(stored)
+    how = f" ({'; '.join(ops)})" if ops else ""
+    if not entries:
+        summary = f"None of the {len(stored.entries)} {what} is left{how}."
+    elif a.position is not None and products:
+        e = entries[0]
+        reason = getattr(e, "reason", None)
+        summary = (f"Item {a.position} of the {what}: {e.name}"
+                   + (f", suggested because {reason}" if reason else "") + ".")
+    else:
+        names = ", ".join(_label(e) for e in entries[:3])
+        more = f" and {len(entries) - 3} more" if len(entries) > 3 else ""
+        summary = f"{len(entries)} of the {len(stored.entries)} {what}{how}: {names}{more}."
+    position = a.position if a.position is None or a.position > 0 else len(stored.entries)
+    pick = a.position is not None or a.k == 1
+    if products:
+        return r.RefinedProducts(source=source, operations=ops, position=position, pick=pick,
+                                 user_id=user_id, items=entries, summary=summary)
+    return r.RefinedShoppers(source=source, operations=ops, position=position, pick=pick,
+                             users=entries, summary=summary)
+
+
+def _label(entry: Any) -> str:
+    return entry.name if isinstance(entry, Product) else f"user {entry.user_id}"
+
+
 # ------------------------------------------------------------------------------ the registry
 
 
 @dataclass(frozen=True)
 class ToolSpec:
     """One tool: its catalogue ``name``, argument model, ``result`` type (a result model, or a
-    union of models of different kinds), function and model-facing ``description``."""
+    union of models of different kinds), function and model-facing ``description``;
+    ``uses_memory``: the function also takes the conversation's
+    :class:`~cartwise.tools.memory.ResultMemory` (``refine_results``)."""
 
     name: str
     args: type[s.ToolArgs]
     result: Any
-    fn: Callable[[Services, Any], r.ToolResult]
+    fn: Callable[..., r.ToolResult]
+    uses_memory: bool = False
 
     @property
     def description(self) -> str:
@@ -243,6 +376,8 @@ TOOLS: dict[str, ToolSpec] = {spec.name: spec for spec in (
     ToolSpec("customer_journey", s.NoArgs, r.CustomerJourney, customer_journey),
     ToolSpec("funnel_analysis", s.FunnelArgs, r.FunnelAnalysis, funnel_analysis),
     ToolSpec("order_trends", s.TrendArgs, r.OrderTrends, order_trends),
+    ToolSpec("refine_results", s.RefineArgs, r.RefinedProducts | r.RefinedShoppers,
+             refine_results, uses_memory=True),
 )}
 
 
@@ -265,11 +400,13 @@ def parse_tool_result(name: str | None, data: object) -> r.ToolResult | None:
     return spec.parse(data) if spec is not None else None
 
 
-def run_tool(services: Services, name: str, args: Mapping[str, Any] | s.ToolArgs | None = None
-             ) -> r.ToolResult:
+def run_tool(services: Services, name: str, args: Mapping[str, Any] | s.ToolArgs | None = None,
+             memory: ResultMemory | None = None) -> r.ToolResult:
     """Call tool ``name`` with ``args`` (raw, e.g. from a chat model or a request, or already
     validated) and return its typed result; unknown users and products and bad arguments come
-    back as :class:`~cartwise.tools.results.Failure` results, never as exceptions.
+    back as :class:`~cartwise.tools.results.Failure` results, never as exceptions. ``memory``:
+    the conversation's earlier lists, for the tools that work on them (none outside a
+    conversation).
 
     Raises:
         InvalidArgument: ``name`` is not a tool of the catalogue.
@@ -281,6 +418,8 @@ def run_tool(services: Services, name: str, args: Mapping[str, Any] | s.ToolArgs
     except ValidationError as exc:
         return r.invalid_arguments(exc)
     try:
+        if spec.uses_memory:
+            return spec.fn(services, parsed, memory or ResultMemory())
         return spec.fn(services, parsed)
     except (UnknownUser, UnknownProduct, InvalidArgument) as exc:
         return r.failure_of(exc)

@@ -296,6 +296,49 @@ class ShopperPage(ShopperList[ShopperRow], Valued):
     next_offset: int | None = None
 
 
+# ------------------------------------------------------------------------------ refined lists
+
+#: Any product entry a list holds.
+ProductEntry = RecommendedProduct | SearchHit | SimilarProduct | Partner | BestSeller
+#: Any shopper entry a list holds.
+ShopperEntry = SimilarShopper | ChurnEntry | ValueEntry | ShopperRow
+
+
+class RefineSource(Model):
+    """The earlier list a refinement worked on: the ``tool`` that made it, its ``args``, how
+    many entries it had, and how many lists came after it (0 = the last one)."""
+
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    entries: int
+    lists_ago: int
+
+
+class Refined(Model):
+    """What a refinement did: its ``source``, the ``operations`` in words ("sorted by price,
+    lowest first", "under 2.00"), the 1-based ``position`` picked, if any, and whether it
+    ``pick``-ed one entry (a position, or the first of a sort: "the cheapest") rather than
+    making a new list: later references ("the second one", "sort them") keep to the list it
+    was picked from."""
+
+    source: RefineSource
+    operations: list[str] = Field(default_factory=list)
+    position: int | None = None
+    pick: bool = False
+
+
+class RefinedProducts(ProductList[ProductEntry], Refined):
+    """Products of an earlier list, filtered, sorted or picked; each keeps the fields its tool
+    gave (a recommendation its reason, score and model). ``user_id``: the shopper of an earlier
+    recommendation list."""
+
+    user_id: OptionalUserId = None
+
+
+class RefinedShoppers(ShopperList[ShopperEntry], Refined):
+    """Shoppers of an earlier list, sorted or picked."""
+
+
 # ------------------------------------------------------------------------------ profiles
 
 

@@ -21,6 +21,9 @@ Strategy = Literal["hybrid", "als", "item_cf", "popularity", "repeat"]
 FunnelBy = Literal["device", "sex", "week", "month"]
 #: Groupings of order trends.
 TrendBy = Literal["dow", "hour", "day", "week", "month"]
+#: What an earlier list can be sorted by (products: price, score, name, popularity; shoppers:
+#: score, value).
+SortBy = Literal["price", "score", "name", "popularity", "value"]
 
 _K = f"How many results to return (1-{MAX_K})."
 _USER = "The shopper's user id (a positive whole number)."
@@ -127,3 +130,30 @@ class TrendArgs(ToolArgs):
     by: TrendBy | None = Field(None, description=(
         "dow (day of the week), hour, day, week or month; default: week when orders have dates, "
         "else dow."))
+
+
+class RefineArgs(PriceRange):
+    source: str | None = Field(None, max_length=100, description=(
+        "Which earlier list of this conversation: \"last\" (the default), \"previous\" (the "
+        "one before), or the tool that made it (\"search_products\", \"recommend_products\", "
+        "...)."))
+    sort_by: SortBy | None = Field(None, description=(
+        "Sort by price, score (the tool's relevance or similarity), name or popularity "
+        "(products), or score or value (shoppers)."))
+    order: Literal["asc", "desc"] | None = Field(None, description=(
+        "asc (lowest first) or desc (highest first); default: asc for price and name, desc "
+        "otherwise."))
+    department: str | None = Field(None, description=_DEPARTMENT)
+    exclude_purchased: bool = Field(False, description=(
+        "Only products the shopper of an earlier recommendation list never bought."))
+    position: int | None = Field(None, ge=-1, le=MAX_K, description=(
+        "Pick one entry by its 1-based position (after sorting and filtering; -1 = the last), "
+        "e.g. to explain why it was suggested."))
+    k: int | None = Field(None, ge=1, le=MAX_K, description="Keep at most this many.")
+
+    @field_validator("position")
+    @classmethod
+    def _not_zero(cls, value: int | None) -> int | None:
+        if value == 0:
+            raise PydanticCustomError("position", "positions start at 1 (-1 is the last)")
+        return value

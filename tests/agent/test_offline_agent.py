@@ -142,6 +142,25 @@ def test_eval_agent_on_the_dev_cases(demo_settings) -> None:  # type: ignore[no-
     assert report["score"] == 1.0 and report["turns"] >= 45 and report["failures"] == []
 
 
+#: The open-world cases (refusals, several requests, comparisons, earlier lists, explanations,
+#: corrections, invalid arguments) and the share of turns each set must pass.
+OPEN_WORLD = {"openworld_dev.jsonl": 0.95, "openworld_heldout.jsonl": 0.9}
+
+
+@pytest.mark.parametrize(("name", "minimum"), list(OPEN_WORLD.items()))
+def test_eval_agent_on_the_open_world_cases(demo_settings, name: str,  # type: ignore[no-untyped-def]
+                                            minimum: float) -> None:
+    cases = Path(__file__).parent / "cases" / name
+    result = CliRunner().invoke(app, ["eval", "agent", "--cases", str(cases), "--store",
+                                      str(demo_settings.store_path), "--min-score",
+                                      str(minimum), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout[result.stdout.index("{"):])
+    assert report["score"] >= minimum
+    categories = set(report["categories"])
+    assert {"act", "cant", "multi", "cmp", "several", "prev", "corr", "bad"} <= categories
+
+
 def test_eval_agent_reports_failures_and_exits_below_min_score(demo_settings,  # type: ignore[no-untyped-def]
                                                                tmp_path: Path) -> None:
     cases = tmp_path / "cases.jsonl"

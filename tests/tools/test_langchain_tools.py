@@ -36,6 +36,8 @@ CATALOGUE: dict[str, set[str]] = {
     "customer_journey": set(),
     "funnel_analysis": {"device", "sex", "by"},
     "order_trends": {"by"},
+    "refine_results": {"source", "sort_by", "order", "min_price", "max_price", "department",
+                       "exclude_purchased", "position", "k"},
 }
 #: The catalogue's defaults of k.
 DEFAULT_K = {"recommend_products": 5, "search_products": 5, "similar_products": 5,
@@ -59,9 +61,9 @@ def invoke(tool: BaseTool, args: dict[str, Any], call_id: str = "c1") -> ToolMes
     return message
 
 
-def test_the_fourteen_catalogue_tools(tools: dict[str, BaseTool]) -> None:
+def test_the_catalogue_tools(tools: dict[str, BaseTool]) -> None:
     assert list(tools) == list(TOOLS)
-    assert set(tools) == set(CATALOGUE) and len(tools) == 14
+    assert set(tools) == set(CATALOGUE) and len(tools) == 15
     for tool in tools.values():
         assert len(tool.description) > 40
 

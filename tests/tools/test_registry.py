@@ -96,9 +96,14 @@ def banana_id(demo_services: Services) -> int:
     return int(cat.ids[cat.names.tolist().index("Banana")])
 
 
+#: Tools that work on a conversation's earlier lists (tested with a memory in test_refine.py).
+MEMORY_TOOLS = {"refine_results"}
+
+
 def test_happy_args_cover_the_catalogue() -> None:
-    assert set(HAPPY_ARGS) == set(TOOLS)
-    assert len(TOOLS) == 14
+    assert set(HAPPY_ARGS) | MEMORY_TOOLS == set(TOOLS)
+    assert {n for n, spec in TOOLS.items() if spec.uses_memory} == MEMORY_TOOLS
+    assert len(TOOLS) == 15
 
 
 # ------------------------------------------------------------------------------ happy paths

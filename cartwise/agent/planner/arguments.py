@@ -68,13 +68,13 @@ class ArgumentFiller:
         return None
 
     def product(self, s: Slots, ctx: Context, notes: list[str],
-                base: Mapping[str, Any]) -> str | None:
+                base: Mapping[str, Any], previous: bool = False) -> str | None:
         """The product meant: a stated id, a position in the last listed products, a named
         product, or for a pronoun ("it", "that one") the product talked about last."""
         if s.product_id is not None:
             return s.product_id
         if s.ordinal is not None and ctx.products:
-            pid = ctx.product_id_at(s.ordinal)
+            pid = ctx.product_id_at(s.ordinal, previous and bool(ctx.previous_products))
             if pid is not None:
                 notes.append(f"reference: item {s.ordinal} -> product {pid}")
                 return pid
@@ -123,9 +123,12 @@ class ArgumentFiller:
     # ------------------------------------------------------------------------ one call
 
     def build(self, intent: str, s: Slots, ctx: Context, base: Mapping[str, Any],
-              notes: list[str]) -> tuple[PlannedCall | None, str | None]:
+              notes: list[str], correcting: bool = False
+              ) -> tuple[PlannedCall | None, str | None]:
         """The call for tool ``intent``: ``base`` (the previous call's arguments, for a
-        follow-up) overridden by the message; or (None, the missing argument's name)."""
+        follow-up) overridden by the message; or (None, the missing argument's name).
+        ``correcting``: the message corrects the previous request, so a list position ("not
+        that one, the second") refers to the list that request picked from."""
         allowed = TOOL_ARGS[intent]
         args = {k: v for k, v in base.items() if k in allowed}
         if s.k is not None and "k" in allowed:
@@ -135,7 +138,7 @@ class ArgumentFiller:
         if intent == "search_products":
             return self._search(s, args, bool(base))
         if intent in PRODUCT_TOOLS:
-            product = self.product(s, ctx, notes, base)
+            product = self.product(s, ctx, notes, base, previous=correcting)
             if product is None:
                 return None, "product"
             args["product"] = product

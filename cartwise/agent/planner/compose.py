@@ -13,6 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from cartwise.agent.planner.policy import Refusal
 from cartwise.agent.planner.types import PlannedCall
 from cartwise.catalog import Product
 from cartwise.tools.render import filters_text, money
@@ -23,11 +24,15 @@ from cartwise.tools.results import (
     ChurnEntry,
     Failure,
     Partner,
+    ProductDetails,
     ProductList,
     Recommendations,
+    RecommendedProduct,
+    RefinedProducts,
     SearchResults,
     Shopper,
     ShopperList,
+    ShopperProfile,
     SimilarProducts,
     SimilarShopper,
     SimilarShoppers,
@@ -52,7 +57,14 @@ CAPABILITIES: tuple[str, ...] = (
     "the customer journey (first-time vs repeat shoppers)",
     'the conversion funnel ("where do mobile users drop off?")',
     'order trends ("orders by day of the week", "by hour")',
+    'working on an earlier list ("which of those is cheapest?", "sort them by price", "why did '
+    'you suggest the first one?")',
+    'several questions at once ("profile and recommendations of user 3", "compare user 5 and '
+    'user 6")',
 )
+#: What Cartwise never does, said in the help.
+LIMITS = ("I only read the shop's data: I can't change prices, carts, orders or shoppers, or "
+          "send messages.")
 
 
 def capabilities_text() -> str:
@@ -66,6 +78,7 @@ def greeting_reply() -> str:
 
 def help_reply() -> str:
     return ("Here is what I can do, using the shop's own data:\n" + capabilities_text()
+            + "\n" + LIMITS
             + "\nAsk in your own words; you can follow up with things like \"make it 10\", "
             "\"only under $3\", \"and for user 15?\" or \"what goes with the first one?\".")
 
@@ -79,6 +92,55 @@ def out_of_scope_reply(unclear: bool = False) -> str:
             "Sorry, I can't do that: I only answer questions about this shop's products, "
             "shoppers and orders.")
     return f"{head} Here is what I can do:\n" + capabilities_text()
+
+
+#: What the closest tool can do, for refusals ({who}: the shopper, {what}: the product).
+OFFERS: dict[str, str] = {
+    "recommend_products": "suggest products for {who} (for example to put in an email)",
+    "user_profile": "show {who}'s profile (orders, spend, segment, churn risk)",
+    "product_details": "show the details of {what} (price, aisle, how well it sells)",
+    "search_products": "search the catalogue for {what}",
+    "order_trends": "show order trends: orders, items and revenue by day, week or month",
+    "customer_journey": "show the customer journey: repeat orders, basket sizes, reorders",
+    "popular_products": "show the best sellers",
+    "funnel_analysis": "show the conversion funnel from visit to payment",
+}
+
+
+def refusal_reply(found: Refusal, user_id: int | None, product: str | None) -> str:
+    """Why Cartwise does not do what was asked (it changes nothing, or no tool gives that
+    figure) and the closest thing it can do, for the shopper or product the message named."""
+    who = f"user {user_id}" if user_id is not None else "a shopper"
+    what = _clean(product) if product else "a product"
+    offer = OFFERS.get(found.offer, "answer questions about products, shoppers and orders")
+    if found.kind == "act":
+        head = (f"I can't do that: Cartwise only reads the shop's data, so it can't "
+                f"{found.about}, and nothing was changed.")
+    else:
+        head = f"I can't answer that from this shop's data yet: {found.about}."
+    return f"{head} What I can do: {offer.format(who=who, what=what)}."
+
+
+#: What each tool gives, for a clarifying question ({who}: the shopper, {what}: the product).
+MEANINGS: dict[str, str] = {
+    "recommend_products": "recommendations for {who}",
+    "search_products": "a catalogue search for {what}",
+    "similar_products": "products similar to {what}",
+    "frequently_bought_together": "products bought together with {what}",
+    "popular_products": "the best sellers",
+    "similar_users": "shoppers similar to {who}",
+    "user_profile": "{who}'s profile",
+    "product_details": "the details of {what}",
+    "churn_risk": "{who}'s churn risk",
+    "lifetime_value": "{who}'s lifetime value",
+}
+
+
+def choice_reply(options: Sequence[str], who: str, what: str) -> str:
+    """A question asking which of two readings of the message is meant."""
+    said = [MEANINGS.get(o, o.replace("_", " ")).format(who=who, what=_clean(what))
+            for o in options]
+    return f"Do you mean {said[0]}, or {said[1]}? (Say \"the first\" or \"the second\".)"
 
 
 def clarify_reply(missing: str, intent: str) -> str:
@@ -256,6 +318,83 @@ def _user_list_reply(call: PlannedCall, result: ShopperList[Any], currency: str 
     return "\n".join([head, *lines])
 
 
+def _refined_reply(call: PlannedCall, result: RefinedProducts, currency: str | None) -> str:
+    items = result.items
+    if not items:
+        return _clean(result.summary)
+    if result.position is not None and len(items) == 1:
+        item = items[0]
+        line = _product_line(result.position, item, currency).split(". ", 1)[1]
+        if isinstance(item, RecommendedProduct):
+            who = f" for user {result.user_id}" if result.user_id is not None else ""
+            return (f"I suggested {line.split(' - ')[0]}{who}: {_clean(item.reason)} "
+                    f"(relevance {item.score:.2f}, confidence {item.confidence:.2f}, from the "
+                    f"{item.model} model).")
+        return f"Item {result.position}: {line}"
+    sort = call.args.get("sort_by")
+    if len(items) == 1 and call.args.get("k") == 1 and sort in ("price", "popularity", "score"):
+        word = {("price", "asc"): "cheapest", ("price", "desc"): "most expensive",
+                ("popularity", "desc"): "most popular", ("popularity", "asc"): "least popular",
+                ("score", "desc"): "best match", ("score", "asc"): "weakest match"}[
+            (sort, "asc" if call.args.get("order", "asc") == "asc" else "desc")]
+        line = _product_line(1, items[0], currency).split(". ", 1)[1]
+        return f"The {word} of the {result.source.entries} is {line}."
+    how = "; ".join(result.operations) or "as listed"
+    head = f"Here they are ({how}):" if result.operations else "Here they are:"
+    return "\n".join([head, *_product_lines(items, len(items), currency)])
+
+
+def _profile_facts(result: ToolResult) -> dict[str, str]:
+    """The comparable facts of a profile, in words."""
+    if isinstance(result, ShopperProfile):
+        fav = result.favourite_departments[0].label if result.favourite_departments else "n/a"
+        return {"orders": f"{result.orders:,}",
+                "spend": money(result.spend, result.currency) or f"{result.items:,} items",
+                "spending segment": result.spending_segment.label or "n/a",
+                "favourite department": fav,
+                "reorder rate": _pct(result.reorder_rate) or "n/a",
+                "churn risk": result.churn_risk.level,
+                "RFM segment": result.rfm.segment}
+    if isinstance(result, ProductDetails):
+        return {"price": money(result.product.price, result.product.currency) or "n/a",
+                "department": result.product.department,
+                "purchases": f"{result.purchases:,}", "buyers": f"{result.buyers:,}",
+                "reorder rate": _pct(result.reorder_rate) or "n/a",
+                "best-seller rank": f"#{result.rank:,}" if result.rank else "n/a"}
+    return {}
+
+
+def compare_reply(results: Sequence[ShopperProfile | ProductDetails]) -> str:
+    """Several shoppers' or products' profiles side by side, and how they differ."""
+    names = [f"User {r.user_id}" if isinstance(r, ShopperProfile) else _clean(r.product.name)
+             for r in results]
+    facts = [_profile_facts(r) for r in results]
+    lines = [" vs ".join(names) + ":"]
+    for key in facts[0]:
+        lines.append(f"- {key}: " + " | ".join(f[key] for f in facts))
+    diffs = []
+    if all(isinstance(r, ShopperProfile) for r in results):
+        users = [r for r in results if isinstance(r, ShopperProfile)]
+        most = max(users, key=lambda u: u.orders)
+        diffs.append(f"user {most.user_id} orders most ({most.orders:,} orders)")
+        if all(u.spend is not None for u in users):
+            top = max(users, key=lambda u: u.spend or 0.0)
+            diffs.append(f"user {top.user_id} spends most "
+                         f"({money(top.spend, top.currency)})")
+    else:
+        items = [r for r in results if isinstance(r, ProductDetails)]
+        priced = [r for r in items if r.product.price is not None]
+        if len(priced) > 1:
+            cheap = min(priced, key=lambda r: r.product.price or 0.0)
+            diffs.append(f"{_clean(cheap.product.name)} is the cheapest")
+        best = max(items, key=lambda r: r.purchases)
+        diffs.append(f"{_clean(best.product.name)} sells the most ({best.purchases:,} "
+                     "purchases)")
+    if diffs:
+        lines.append("In short: " + "; ".join(diffs) + ".")
+    return "\n".join(lines)
+
+
 def compose_one(call: PlannedCall, result: ToolResult | None) -> str:
     """The reply part for one call and its (typed) result; None: the call gave none."""
     if result is None:
@@ -265,6 +404,8 @@ def compose_one(call: PlannedCall, result: ToolResult | None) -> str:
     currency = _currency(result)
     if isinstance(result, Recommendations):
         return _recommend(call, result, currency)
+    if isinstance(result, RefinedProducts):
+        return _refined_reply(call, result, currency)
     if isinstance(result, ProductList):
         return _product_list_reply(call, result, currency)
     if isinstance(result, ShopperList):
@@ -275,6 +416,10 @@ def compose_one(call: PlannedCall, result: ToolResult | None) -> str:
 def compose(calls: Sequence[PlannedCall], results: Sequence[ToolResult | None]) -> str:
     """The reply to the user from ``calls`` and their typed ``results`` (same order), one
     paragraph per call; results beyond the calls are ignored, calls without a result say so."""
+    profiles = [r for r in results if isinstance(r, ShopperProfile | ProductDetails)]
+    if (len(calls) > 1 and len(profiles) == len(calls) == len(results)
+            and len({type(r) for r in profiles}) == 1):
+        return compare_reply(profiles)
     parts = []
     for i, call in enumerate(calls):
         result = results[i] if i < len(results) else None

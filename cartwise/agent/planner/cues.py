@@ -21,6 +21,10 @@ from cartwise.agent.planner.types import (
     USER_TOOLS,
 )
 
+#: Comparing several shoppers or products (which of the two is meant comes from the slots).
+_COMPARE = re.compile(r"\b(?:compare\w*|comparison|difference between|differences between|"
+                      r"how (?:do|does|did) .{0,40}differ|side by side|versus|vs)\b")
+
 #: (pattern, bonus) per intent; the largest matching bonus of an intent counts.
 CUES: Mapping[str, tuple[tuple[re.Pattern[str], float], ...]] = {
     "recommend_products": (
@@ -79,7 +83,8 @@ CUES: Mapping[str, tuple[tuple[re.Pattern[str], float], ...]] = {
                     r"people|buyers?)\b"), 0.35),
     ),
     "user_profile": (
-        (re.compile(r"\b(?:profile|history|habits?|overview|summary|summari[sz]e|describe|"
+        (_COMPARE, 0.3),
+        (re.compile(r"\b(?:profiles?|history|habits?|overview|summary|summari[sz]e|describe|"
                     r"who is|tell me (?:\w+ ){0,4}?about|know about|spen[dt]|spending|"
                     r"how (?:much|often|many)|"
                     r"orders? (?:has|did|placed)|last (?:order|purchase|visit)|favou?rites?|"
@@ -88,6 +93,7 @@ CUES: Mapping[str, tuple[tuple[re.Pattern[str], float], ...]] = {
          0.15),
     ),
     "product_details": (
+        (_COMPARE, 0.3),
         (re.compile(r"\b(?:price|prices|cost\w*|how much|(?:what|which) aisle|aisle (?:is|are)|"
                     r"which department|what department|details?|info\w*|tell me (?:\w+ )?about|"
                     r"describe|reorder\w* rate|rank\w*|popularity of|how often is|look up|how "

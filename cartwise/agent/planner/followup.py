@@ -46,6 +46,12 @@ def applicable(tool: str, s: Slots) -> bool:
     return any(found.get(a, False) for a in TOOL_ARGS.get(tool, ()))
 
 
+def strongest_cue(kw: Mapping[str, float]) -> str | None:
+    """The tool a strong keyword cue names (at least :data:`STRONG_CUE`), if any."""
+    cues = {i: v for i, v in kw.items() if i not in CHAT_INTENTS and v >= STRONG_CUE}
+    return max(cues, key=lambda i: cues[i]) if cues else None
+
+
 def decide(intent: str, s: Slots, ctx: Context, kw: Mapping[str, float],
            names_product: Callable[[str], bool]) -> FollowUp:
     """How ``intent`` (the best intent of the message on its own) relates to the previous call.
@@ -59,8 +65,7 @@ def decide(intent: str, s: Slots, ctx: Context, kw: Mapping[str, float],
     last = ctx.last_call
     if last is None or last.name not in TOOL_ARGS:
         return FollowUp()
-    cues = {i: v for i, v in kw.items() if i not in CHAT_INTENTS and v >= STRONG_CUE}
-    strong = max(cues, key=lambda i: cues[i]) if cues else None
+    strong = strongest_cue(kw)
     fits = applicable(last.name, s)
     if intent == last.name:
         missing = {

@@ -209,6 +209,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "what are the habits of shopper 19",
         "look up customer 65",
         "average basket value of user 13",
+        "compare user 8 and user 9",
+        "how do customers 30 and 31 differ",
+        "user 4 versus user 5",
+        "side by side view of shoppers 12 and 13",
     ),
     "product_details": (
         "tell me about product 4920",
@@ -230,6 +234,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "what is the rank of sparkling water",
         "how many people buy cottage cheese",
         "look up item 3000",
+        "compare oat milk and almond milk",
+        "which is cheaper, butter or margarine",
+        "cheddar versus gouda",
+        "how do the two yogurts differ",
     ),
     "customer_segments": (
         "segment the customers",

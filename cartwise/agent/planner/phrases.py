@@ -38,6 +38,7 @@ market analysis how much popular popularity rank ranked reorder reordered rate d
 options brands cheaper but other others things stuff items products item product anything
 something else close akin swap replace lookalike get alongside along with sold sell sells
 combined combine companions companion serve served add added cart who which is are the
+compare compared comparing comparison versus vs difference differences between differ
 """)
 
 #: Request words that mark the start of a search phrase.

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from cartwise.agent.planner.types import PlannedCall, Turn
 from cartwise.catalog import Product
 from cartwise.tools.registry import parse_tool_result
-from cartwise.tools.results import AboutProduct, AboutShopper, ProductList, ShopperList, ToolResult
+from cartwise.tools.results import (
+    AboutProduct,
+    AboutShopper,
+    ProductList,
+    Refined,
+    ShopperList,
+    ToolResult,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,25 +49,32 @@ class Context:
     """The conversation's state for planning.
 
     ``last_call``: the most recent tool call. ``products``: the most recent list of products
-    (entries, in order). ``users``: the most recent list of user ids. ``list_kind``: which of
-    the two came last (``"products"``, ``"users"`` or None). ``last_product``: the id (as a
-    string) of the single product talked about last, ``last_product_text``: the product
-    argument of the last product call as the user wrote it. ``last_user``: the user mentioned
-    last (by the user, a call's arguments or a result about one shopper).
+    (entries, in order); ``previous_products`` the list before it (what a correction such as
+    "not that one, the second" refers to). ``users``: the most recent list of user ids.
+    ``list_kind``: which of the two came last (``"products"``, ``"users"`` or None).
+    ``last_product``: the id (as a string) of the single product talked about last,
+    ``last_product_text``: the product argument of the last product call as the user wrote it.
+    ``last_user``: the user mentioned last (by the user, a call's arguments or a result about
+    one shopper). ``pending``: the tools the last assistant turn asked the user to choose
+    between (a clarifying question), ``asked`` the user message it asked about.
     """
 
     last_call: PlannedCall | None = None
     products: list[Product] = field(default_factory=list)
+    previous_products: list[Product] = field(default_factory=list)
     users: list[int] = field(default_factory=list)
     list_kind: str | None = None
     last_product: str | None = None
     last_product_text: str | None = None
     last_user: int | None = None
     last_user_text: str = ""
+    pending: tuple[str, ...] = ()
+    asked: str = ""
 
-    def product_at(self, ordinal: int) -> Product | None:
-        """The listed product at 0-based ``ordinal`` (-1 = last, -3 = cheapest, -4 = dearest)."""
-        items = self.products
+    def product_at(self, ordinal: int, previous: bool = False) -> Product | None:
+        """The listed product at 0-based ``ordinal`` (-1 = last, -3 = cheapest, -4 = dearest)
+        of the last list (``previous``: of the list before it)."""
+        items = self.previous_products if previous else self.products
         if not items:
             return None
         if ordinal in (-3, -4):
@@ -73,9 +87,9 @@ class Context:
             return items[-1]
         return items[ordinal] if 0 <= ordinal < len(items) else None
 
-    def product_id_at(self, ordinal: int) -> str | None:
+    def product_id_at(self, ordinal: int, previous: bool = False) -> str | None:
         """The id (as a string) of the listed product at ``ordinal`` (see :meth:`product_at`)."""
-        item = self.product_at(ordinal)
+        item = self.product_at(ordinal, previous)
         return str(item.product_id) if item is not None else None
 
 
@@ -93,6 +107,10 @@ def read_context(history: Sequence[Turn],
     ids_of = user_ids_of or _user_ids_in
     ctx = Context()
     for turn in history:
+        if turn.role == "assistant":
+            ctx.pending, ctx.asked = turn.options, ctx.last_user_text if turn.options else ""
+            continue
+        ctx.pending = ()
         if turn.role == "user":
             ctx.last_user_text = turn.text
             ids = ids_of(turn.text or "")
@@ -114,7 +132,10 @@ def read_context(history: Sequence[Turn],
             ctx.last_user = result.user_id
         if isinstance(result, AboutProduct):
             ctx.last_product = str(result.product.product_id)
+        if isinstance(result, Refined) and result.pick:
+            continue  # one entry picked from the list: references keep to that list
         if isinstance(result, ProductList) and result.items:
+            ctx.previous_products = ctx.products
             ctx.products = list(result.items)
             ctx.list_kind = "products"
         elif isinstance(result, ShopperList) and result.users:

@@ -17,7 +17,11 @@ from cartwise.agent.planner.mentions import CatalogMatcher, Mention
 USER_WORDS = (r"(?:users?|customers?|shoppers?|clients?|members?|buyers?|consumers?|accounts?|"
               r"persons?|patrons?|subscribers?)")
 _USER_ID = re.compile(
-    rf"\b{USER_WORDS}(?:'s)?\s*(?:id|number|num|no\.?|nr|n°)?\s*[:#=]?\s*(\d{{1,12}})\b")
+    rf"\b{USER_WORDS}(?:'s)?\s*(?:id|number|num|no\.?|nr|n°)?\s*[:#=]?\s*(-?\d{{1,12}})\b")
+#: Several shoppers at once: "users 8 and 9", "customers 3, 4 and 5", "user 5 vs user 6".
+_USER_LIST = re.compile(
+    rf"\b{USER_WORDS}\s*(?:ids?|numbers?)?\s*#?\s*(\d{{1,12}})((?:\s*(?:,|and|&|or|vs\.?|versus|"
+    rf"to|with)\s*(?:(?:the )?{USER_WORDS}\s*)?#?\s*\d{{1,12}}\b)+)")
 _BARE_ID = re.compile(r"(?:\bid\s*[:#=]?\s*|#\s*)(\d{1,12})\b")
 _PRODUCT_ID = re.compile(
     r"\b(product|item|sku|article|upc|result|option|pick|number|entry|no\.?)s?\s*(?:id|number|num|"
@@ -89,6 +93,36 @@ _ORDINAL_BARE = re.compile(rf"\bthe\s+({_ORD})\b(?!\s*-)(?=\s*(?:$|[?.!,;]|of (?
                            r"them|the list)|please|then|and|but|instead|too|one))")
 _CHEAPEST = re.compile(r"\bthe (cheapest|least expensive|lowest priced|most expensive|priciest|"
                        r"pricier|dearest) (?:one|item|product|option)?\b")
+
+#: Sorting a list: "sort them by price", "lowest price first", "from cheapest to dearest".
+_SORT_KEYS = (("price", r"price[sd]?|cost|cheap\w*|expensive|pric(?:ey|ier|iest)|dear\w*"),
+              ("popularity", r"popular\w*|best sell\w*|sales|purchases|bought most"),
+              ("name", r"name|alphabet\w*|a-z|a to z|letter"),
+              ("score", r"score|relevance|relevant|match|rating|similarity|lift|confidence|rank"),
+              ("value", r"value|spend\w*|ltv|worth|revenue|risk"))
+_SORT = re.compile(r"\b(?:sort|order|rank|arrange|re-?order|list|put|organi[sz]e)\w*\b"
+                   r"(?:\s+(?:them|these|those|it|this|the (?:list|results?|items?|products?|ones|"
+                   r"shoppers|users|customers)|by|in|from|with))*")
+_ASC = re.compile(r"\b(?:ascending|asc|lowest (?:\w+ )?first|cheapest (?:\w+ )?first|low to high|"
+                  r"from (?:the )?(?:cheapest|lowest|least)|a to z|a-z|alphabetical\w*|smallest "
+                  r"first|least (?:\w+ )?first|increasing|rising)\b")
+_DESC = re.compile(r"\b(?:descending|desc|highest (?:\w+ )?first|(?:most|priciest|dearest|"
+                   r"biggest|largest|best|top) (?:\w+ )?first|high to low|from (?:the )?(?:most|"
+                   r"highest|priciest|dearest)|z to a|z-a|decreasing|falling)\b")
+_SUPERLATIVE = re.compile(
+    r"\b(?:(cheapest|least expensive|lowest[- ]priced|most affordable|costs? (?:the )?least|"
+    r"least costly|lowest (?:price|cost))|(most expensive|priciest|dearest|highest[- ]priced|"
+    r"most costly|costs? (?:the )?most|highest (?:price|cost))|(most popular|best[- ]selling|"
+    r"(?:sold|bought) (?:the )?most)|(best match\w*|highest (?:score|scored|rated|ranked)|"
+    r"most (?:relevant|similar))|"
+    r"(most valuable|highest value|biggest spender|most at risk|riskiest))\b")
+_EXPLAIN = re.compile(
+    r"\bwhy\b.{0,40}\b(?:suggest\w*|recommend\w*|pick\w*|chose|choose|chosen|show\w*|list\w*|"
+    r"includ\w*|there|on the list|in the list|top)\b|\b(?:explain|reasons?|reasoning|what makes"
+    r"|how come)\b")
+_LIST_REF = re.compile(r"\b(?:of|among|from|out of|in) (?:those|these|them|the list|that list|"
+                       r"the results|the ones|the above|your list)\b|\b(?:those|these|them|the "
+                       r"ones|the list|the results|which one|which ones|the above)\b")
 
 _USER_REF = re.compile(
     r"\b(?:them|they|their|theirs|themselves|he|she|him|her|his|hers|"
@@ -163,6 +197,11 @@ class Slots:
     ``device`` / ``sex`` / ``funnel_by``: funnel filters and split. ``trend_by``: order-trend
     split. ``bare_numbers``: numbers used by nothing else; ``loose_number``: the one number of a
     short message ("10 please", "and for 15?"), ``loose_is_user`` when a preposition leads it.
+    ``sort_by`` / ``order``: a list sorted ("sort them by price", "lowest first");
+    ``superlative``: one extreme asked for ("cheapest" -> "price", "most popular" ->
+    "popularity", "most valuable" -> "value", "best match" -> "score", with ``order``);
+    ``explain``: a why question ("why did you suggest the first one?"); ``list_ref``: words
+    pointing at an earlier list ("of those", "these", "the ones").
     ``cue_text``: the text without the numbers, prices and references used (for keyword cues:
     "any price" is no question about a price). ``follow_marker``: words that continue
     the previous request ("and for ...", "instead", "make it"). ``rest``: the text with every used
@@ -191,6 +230,11 @@ class Slots:
     bare_numbers: list[int] = field(default_factory=list)
     loose_number: int | None = None
     loose_is_user: bool = False
+    sort_by: str | None = None
+    order: str | None = None
+    superlative: str | None = None
+    explain: bool = False
+    list_ref: bool = False
     cue_text: str = ""
     follow_marker: bool = False
     rest: str = ""
@@ -274,10 +318,39 @@ def _count(s: Slots) -> None:
         m = pat.search(s.rest)
         if m:
             value = int(m.group(1))
-            if 1 <= value <= 100:
+            # an explicit k outside 1..100 ("k = 0", "top 500") is kept, so the tool says it
+            # is invalid rather than the planner changing it silently
+            if 1 <= value <= 100 or pat is _K_BEFORE:
                 s.k = value
                 s.blank(m.start(1), m.end(1))
                 return
+
+
+def _list_operations(s: Slots, text: str) -> None:
+    """Sorting, extremes, why questions and list references (see :class:`Slots`)."""
+    s.list_ref = _LIST_REF.search(text) is not None
+    s.explain = _EXPLAIN.search(text) is not None
+    m = _SUPERLATIVE.search(text)
+    if m:
+        key, order = [("price", "asc"), ("price", "desc"), ("popularity", "desc"),
+                      ("score", "desc"), ("value", "desc")][next(
+                          i for i, g in enumerate(m.groups()) if g)]
+        s.superlative, s.order = key, order
+    sort = _SORT.search(text)
+    tail = text[sort.end():] if sort else text
+    if sort or _ASC.search(text) or _DESC.search(text):
+        for key, words in _SORT_KEYS:
+            if re.search(rf"\b(?:{words})", tail if sort else text):
+                s.sort_by = key
+                break
+        if sort is None and s.sort_by is None:
+            return
+        if _DESC.search(text):
+            s.order = "desc"
+        elif _ASC.search(text):
+            s.order = "asc"
+        if s.sort_by is None and s.order is not None:
+            s.sort_by = "price" if re.search(r"cheap|expensive|pric|dear|cost", text) else None
 
 
 def extract(text: str, catalog: CatalogMatcher | None = None, list_len: int = 0,
@@ -306,9 +379,13 @@ def extract(text: str, catalog: CatalogMatcher | None = None, list_len: int = 0,
         if s.product_id is None:
             s.product_id = str(value)
             s.blank(m.start(), m.end())
+    for m in _USER_LIST.finditer(s.rest):
+        s.user_ids += [int(m.group(1))] + [int(n) for n in re.findall(r"\d+", m.group(2))]
+        s.blank(m.start(), m.end())
     for m in _USER_ID.finditer(s.rest):
         s.user_ids.append(int(m.group(1)))
         s.blank(m.start(1), m.end(1))
+    s.user_ids = list(dict.fromkeys(s.user_ids))
     if not s.user_ids:
         for m in _BARE_ID.finditer(s.rest):
             if list_len and m.group(0).startswith("#") and int(m.group(1)) <= list_len:
@@ -342,6 +419,7 @@ def extract(text: str, catalog: CatalogMatcher | None = None, list_len: int = 0,
         s.ordinal = -3 if m.group(1) in ("cheapest", "least expensive", "lowest priced") else -4
         s.blank(m.start(), m.end())
     s.user_ref = _USER_REF.search(text) is not None
+    _list_operations(s, text)
 
     if catalog is not None:
         s.department = catalog.department(s.rest)

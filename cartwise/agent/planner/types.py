@@ -50,13 +50,15 @@ class Turn:
 
     ``role`` is ``"user"``, ``"assistant"`` or ``"tool"``. A tool turn's ``text`` is the tool's
     JSON result (a JSON object as text; other text is tolerated and ignored), with the call's
-    ``tool_name`` and ``tool_args``.
+    ``tool_name`` and ``tool_args``. An assistant turn that asked the user to choose between
+    tools (a clarifying question) carries them as ``options``.
     """
 
     role: Literal["user", "assistant", "tool"]
     text: str
     tool_name: str | None = None
     tool_args: dict[str, Any] | None = None
+    options: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ class Plan:
     Exactly one of the two is non-empty. ``intent`` is the recognised intent (a tool name or one
     of :data:`CHAT_INTENTS`), ``confidence`` in 0..1, ``follow_up`` whether the call continues the
     previous one (its arguments inherited), ``scores`` the best intents' scores and ``notes``
-    short remarks (which slots were found, which references resolved) for tracing.
+    short remarks (which slots were found, which references resolved) for tracing; ``options``
+    the tools a clarifying question asks the user to choose between.
     """
 
     intent: str
@@ -76,6 +79,7 @@ class Plan:
     follow_up: bool = False
     scores: Mapping[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
 
     @property
     def is_reply(self) -> bool:

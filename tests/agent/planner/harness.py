@@ -187,6 +187,33 @@ def fake_result(call: PlannedCall) -> r.ToolResult:
     return _analysis(call)
 
 
+def fake_refine(call: PlannedCall, source: r.ToolResult | None) -> r.ToolResult:
+    """What ``refine_results`` gives on the product list ``source`` (price filters, sorting by
+    price or score, a position, k): the real tool's result model over the fake list."""
+    if not isinstance(source, r.ProductList):
+        return r.Failure(error_type="invalid_argument", argument="source", error="no list",
+                         summary="There is no earlier list in this conversation to work on.")
+    a = call.args
+    items = [i for i in source.items
+             if (a.get("max_price") is None or (i.price or 0) <= a["max_price"])
+             and (a.get("min_price") is None or (i.price or 0) >= a["min_price"])]
+    if a.get("sort_by") in ("price", "score"):
+        key = (lambda i: i.price or 0.0) if a["sort_by"] == "price" else (
+            lambda i: getattr(i, "score", 0.0))
+        desc = a.get("order") == "desc" or (a["sort_by"] == "score" and a.get("order") is None)
+        items = sorted(items, key=key, reverse=desc)
+    position = a.get("position")
+    if position is not None:
+        items = [items[position - 1 if position > 0 else -1]]
+    elif a.get("k"):
+        items = items[:a["k"]]
+    return r.RefinedProducts(
+        source=r.RefineSource(tool="earlier", entries=len(source.items), lists_ago=0),
+        operations=[f"{k}={v}" for k, v in a.items()], position=position, items=items,
+        pick=position is not None or a.get("k") == 1,
+        user_id=getattr(source, "user_id", None), summary=f"{len(items)} refined")
+
+
 @dataclass
 class TurnOutcome:
     """One simulated turn: the user's text, the plan, the results and the reply."""
@@ -204,22 +231,29 @@ class Conversation:
     planner: Planner
     history: list[Turn] = field(default_factory=list)
     results_of: Any = fake_result
+    last_list: r.ToolResult | None = None
 
     def say(self, text: str) -> TurnOutcome:
         plan = self.planner.plan(self.history, text)
-        results = [self.results_of(c) for c in plan.calls]
+        results = [fake_refine(c, self.last_list) if c.name == "refine_results"
+                   else self.results_of(c) for c in plan.calls]
+        for result in results:
+            if isinstance(result, r.ProductList | r.ShopperList) and not (
+                    isinstance(result, r.Refined) and result.pick):
+                self.last_list = result
         reply = (self.planner.compose(self.history, text, plan.calls, results) if plan.calls
                  else plan.reply or "")
         self.history.append(Turn("user", text))
         for call, result in zip(plan.calls, results, strict=True):
             self.history.append(Turn("tool", for_model(result), call.name, dict(call.args)))
-        self.history.append(Turn("assistant", reply))
+        self.history.append(Turn("assistant", reply, options=plan.options))
         return TurnOutcome(text, plan, results, reply)
 
 
-def turn_passes(expect: Mapping[str, Any], calls: Sequence[PlannedCall], reply: str) -> bool:
+def turn_passes(expect: Mapping[str, Any], calls: Sequence[PlannedCall], reply: str,
+                previous_reply: str = "") -> bool:
     """The evaluation's rule (:func:`cartwise.agent.evaluate.turn_passes`) over planned calls."""
-    return evaluate.turn_passes(expect, [(c.name, c.args) for c in calls], reply)
+    return evaluate.turn_passes(expect, [(c.name, c.args) for c in calls], reply, previous_reply)
 
 
 load_cases = evaluate.load_cases
@@ -229,9 +263,12 @@ def run_case(planner: Planner, case: Mapping[str, Any]) -> list[tuple[TurnOutcom
     """Run one conversation; per turn its outcome and whether it passes."""
     conv = Conversation(planner)
     out = []
+    previous = ""
     for turn in case["turns"]:
         outcome = conv.say(turn["user"])
-        out.append((outcome, turn_passes(turn["expect"], outcome.plan.calls, outcome.reply)))
+        out.append((outcome, turn_passes(turn["expect"], outcome.plan.calls, outcome.reply,
+                                         previous)))
+        previous = outcome.reply
     return out
 
 
