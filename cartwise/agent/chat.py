@@ -270,6 +270,8 @@ class ChatService:
         if reply and reply != joined:
             # not streamed (or changed after streaming, e.g. by the grounding check)
             yield {"type": "text", "text": reply, "replace": bool(joined)}
+        order = {cid: i for i, cid in enumerate(calls)}  # parallel calls finish in any order
+        steps.sort(key=lambda step: order.get(step.id, len(order)))
         done = ChatReply(reply, sid, steps, self.model.provider,
                          round((time.perf_counter() - t0) * 1000, 2), error)
         yield {"type": "done", **done.to_dict()}
@@ -281,14 +283,20 @@ class ChatService:
             InvalidArgument: an empty or too long message, a malformed session id.
         """
         steps: dict[str, ToolStep] = {}
+        called: list[str] = []
         done: dict[str, Any] = {}
         for event in self._events(session_id, text, tokens=False):
             if event["type"] == "done":
                 done = event
+            elif event["type"] == "tool_call":
+                called.append(str(event["id"]))
             elif event["type"] == "tool_result":
                 steps[event["id"]] = ToolStep(**{k: v for k, v in event.items() if k != "type"})
-        return ChatReply(done["reply"], done["session_id"], list(steps.values()),
-                         done["model"], done["ms"], done["error"])
+        # in the order the model made the calls (parallel calls finish in any order)
+        ordered = [steps[i] for i in called if i in steps]
+        ordered += [s for i, s in steps.items() if i not in called]
+        return ChatReply(done["reply"], done["session_id"], ordered, done["model"], done["ms"],
+                         done["error"])
 
     def history(self, session_id: str) -> list[dict[str, Any]]:
         """The session's messages, oldest first: ``{"role": "user" | "assistant" | "tool",

@@ -27,6 +27,7 @@ from langchain_core.messages import (
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field
 
@@ -94,6 +95,14 @@ def _pending_results(messages: Sequence[BaseMessage]
     return calls, results
 
 
+def _tool_name(tool: Any) -> str:
+    """A bound tool's name (a tool object's own; other forms through the OpenAI conversion,
+    which the agent would otherwise pay on every model call)."""
+    if isinstance(tool, BaseTool):
+        return tool.name
+    return str(convert_to_openai_tool(tool)["function"]["name"])
+
+
 class OfflineChatModel(BaseChatModel):
     """The embedded planner (:class:`~cartwise.agent.planner.Planner`) as a chat model.
 
@@ -117,7 +126,7 @@ class OfflineChatModel(BaseChatModel):
 
     def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None,
                    **kwargs: Any) -> Runnable[Any, BaseMessage]:
-        names = tuple(convert_to_openai_tool(t)["function"]["name"] for t in tools)
+        names = tuple(_tool_name(t) for t in tools)
         return self.model_copy(update={"tool_names": names})
 
     # ------------------------------------------------------------------------ answering

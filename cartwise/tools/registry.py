@@ -24,7 +24,7 @@ from cartwise.services import Services
 from cartwise.tools import results as r
 from cartwise.tools import schemas as s
 from cartwise.tools.memory import ResultMemory, StoredList
-from cartwise.tools.render import filters_text
+from cartwise.tools.render import filters_text, money
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +264,8 @@ def refine_results(services: Services, a: s.RefineArgs, memory: ResultMemory
             entries = [e for e in entries
                        if (row := catalog.row(e.product_id)) is not None
                        and catalog.accepts(row, flt)]
-            ops.append(filters_text(flt.departments, flt.min_price, flt.max_price)
+            ops.append(filters_text(flt.departments, flt.min_price, flt.max_price,
+                                    money=lambda v: money(v, catalog.currency) or f"{v:g}")
                        .strip(" ()"))
         if a.exclude_purchased:
             if user_id is None:

@@ -137,3 +137,53 @@ def test_wrong_key_and_dead_server_give_a_polite_reply(demo_settings,  # type: i
     standin.stop()
     r = chat.reply("d", "What should user 42 buy next?")
     assert r.error == "chat_model_unavailable"
+
+
+# ------------------------------------------------------------------------------ open world
+
+
+def test_two_parallel_tool_calls_in_one_ai_message(demo_settings, demo_services,  # type: ignore[no-untyped-def]
+                                                   standin: OpenAIStandIn) -> None:
+    chat = _chat(_settings(demo_settings, standin), demo_services)
+    standin.enqueue_tool_calls([{"name": "user_profile", "arguments": {"user_id": 3}},
+                                {"name": "recommend_products", "arguments": {"user_id": 3}}])
+    standin.enqueue_text("Here are user 3's profile and picks.")
+    r = chat.reply("p", "show user 3's profile and their recommendations")
+    assert [s.name for s in r.tool_calls] == ["user_profile", "recommend_products"]
+    assert all(s.ok for s in r.tool_calls)
+    answer = standin.requests[1]["messages"]
+    assert [m["role"] for m in answer[-3:]] == ["assistant", "tool", "tool"]
+    assert len(answer[-3]["tool_calls"]) == 2
+
+
+def test_a_refusal_makes_no_call_and_the_prompt_says_why(demo_settings, demo_services,  # type: ignore[no-untyped-def]
+                                                         standin: OpenAIStandIn) -> None:
+    chat = _chat(_settings(demo_settings, standin), demo_services)
+    standin.enqueue_text("I can't delete shoppers: Cartwise only reads the shop's data.")
+    r = chat.reply("x", "delete user 42 from the database")
+    assert r.tool_calls == [] and "can't" in r.reply
+    system = standin.requests[0]["messages"][0]["content"]
+    assert "changes nothing" in system and "refine_results" in system
+
+
+def test_refine_over_a_stored_list(demo_settings, demo_services,  # type: ignore[no-untyped-def]
+                                   standin: OpenAIStandIn) -> None:
+    """The LLM path uses the same result memory: refine_results reads the session's list."""
+    chat = _chat(_settings(demo_settings, standin), demo_services)
+    standin.enqueue_tool_calls([{"name": "search_products",
+                                 "arguments": {"query": "peanut butter", "k": 5}}])
+    standin.enqueue_text("Found some.")
+    first = chat.reply("r", "search for peanut butter")
+    found = first.tool_calls[0].result["items"]
+    standin.enqueue_tool_calls([{"name": "refine_results",
+                                 "arguments": {"sort_by": "price", "order": "asc", "k": 1}}])
+    standin.enqueue_text("That one.")
+    r = chat.reply("r", "which of those is cheapest?")
+    [step] = r.tool_calls
+    assert step.name == "refine_results" and step.ok, step.summary
+    cheapest = min(found, key=lambda i: i["price"])
+    assert [i["product_id"] for i in step.result["items"]] == [cheapest["product_id"]]
+    assert step.result["source"]["tool"] == "search_products"
+    schema = next(t for t in standin.requests[0]["tools"]
+                  if t["function"]["name"] == "refine_results")
+    assert "runtime" not in schema["function"]["parameters"]["properties"]

@@ -20,6 +20,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -253,10 +254,41 @@ class Planner:
             if chosen is not None:  # the answer to a clarifying question
                 plan = self._plan_one(ctx, clean(ctx.asked, self.corrector), force=chosen)
                 return self._done(plan, t0, message)
+        again = self._request_again(ctx, text)
+        if again is not None:
+            return self._done(again, t0, message)
         parts = self._requests(text)
         plan = self._plan_one(ctx, text) if len(parts) == 1 else self._plan_several(
             history, text, parts)
         return self._done(plan, t0, message)
+
+    def _request_again(self, ctx: Context, text: str) -> Plan | None:
+        """The last request again, each of its calls corrected, for a correction or a new
+        shopper ("sorry, I meant user 21", "and for user 15?") after a message that asked for
+        several tools, or a correction after its list was refined ("which of those is
+        cheapest?" then "no, user 21" re-runs the recommendations). None when the message is
+        no such thing (or names another tool): it is then planned on its own."""
+        request, last = ctx.last_request, ctx.last_call
+        after_refine = last is not None and last.name == REFINE
+        if not request or (len(request) == 1 and not after_refine):
+            return None
+        correcting, rest = correction(text)
+        s = extract(rest if correcting else text, self.catalog)
+        if correcting and after_refine and s.ordinal is not None:
+            return None  # "not that one, the second": a pick from the list
+        if not correcting and (after_refine or not s.user_ids
+                               or s.user_ids == [request[0].args.get("user_id")]):
+            return None
+        calls: list[PlannedCall] = []
+        notes: list[str] = ["correction" if correcting else "new shopper",
+                            f"{len(request)} calls again"]
+        for call in request:
+            sub = self._plan_one(replace(ctx, last_call=call), text)
+            if not sub.calls or any(c.name != call.name for c in sub.calls):
+                return None
+            calls += [c for c in sub.calls if c not in calls]
+        return Plan(calls[0].name, 1.0, calls=tuple(calls), follow_up=True,
+                    notes=tuple(notes))
 
     def _choice(self, text: str, options: Sequence[str]) -> str | None:
         """Which of ``options`` an answer to a clarifying question picks ("the first", "similar

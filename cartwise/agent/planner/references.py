@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from cartwise.agent.planner.types import PlannedCall, Turn
+from cartwise.agent.planner.types import REFINE, PlannedCall, Turn
 from cartwise.catalog import Product
 from cartwise.tools.registry import parse_tool_result
 from cartwise.tools.results import (
@@ -48,9 +48,12 @@ def read_result(turn: Turn) -> ToolResult | None:
 class Context:
     """The conversation's state for planning.
 
-    ``last_call``: the most recent tool call. ``products``: the most recent list of products
-    (entries, in order); ``previous_products`` the list before it (what a correction such as
-    "not that one, the second" refers to). ``users``: the most recent list of user ids.
+    ``last_call``: the most recent tool call; ``last_request`` the calls of the last message
+    that asked for tools other than ``refine_results`` (several for "profile and churn risk of
+    user 3"; what a correction such as "sorry, I meant user 21" re-runs). ``products``: the most
+    recent list of products (entries, in order); ``previous_products`` the list before it (what
+    a correction such as "not that one, the second" refers to). ``users``: the most recent list
+    of user ids.
     ``list_kind``: which of the two came last (``"products"``, ``"users"`` or None).
     ``last_product``: the id (as a string) of the single product talked about last,
     ``last_product_text``: the product argument of the last product call as the user wrote it.
@@ -60,6 +63,7 @@ class Context:
     """
 
     last_call: PlannedCall | None = None
+    last_request: tuple[PlannedCall, ...] = ()
     products: list[Product] = field(default_factory=list)
     previous_products: list[Product] = field(default_factory=list)
     users: list[int] = field(default_factory=list)
@@ -106,12 +110,14 @@ def read_context(history: Sequence[Turn],
     """
     ids_of = user_ids_of or _user_ids_in
     ctx = Context()
+    new_message = True
     for turn in history:
         if turn.role == "assistant":
             ctx.pending, ctx.asked = turn.options, ctx.last_user_text if turn.options else ""
             continue
         ctx.pending = ()
         if turn.role == "user":
+            new_message = True
             ctx.last_user_text = turn.text
             ids = ids_of(turn.text or "")
             if ids:
@@ -121,6 +127,9 @@ def read_context(history: Sequence[Turn],
             continue
         args = dict(turn.tool_args or {})
         ctx.last_call = PlannedCall(turn.tool_name, args)
+        if turn.tool_name != REFINE:
+            ctx.last_request = (() if new_message else ctx.last_request) + (ctx.last_call,)
+            new_message = False
         uid = args.get("user_id")
         if isinstance(uid, int) or (isinstance(uid, str) and uid.isdigit()):
             ctx.last_user = int(uid)

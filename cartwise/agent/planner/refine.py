@@ -18,9 +18,9 @@ from cartwise.agent.planner.followup import STRONG_CUE
 from cartwise.agent.planner.mentions import CatalogMatcher
 from cartwise.agent.planner.references import Context
 from cartwise.agent.planner.slots import Slots
-from cartwise.agent.planner.types import CHAT_INTENTS, TOOL_ARGS, PlannedCall
+from cartwise.agent.planner.types import CHAT_INTENTS, REFINE, TOOL_ARGS, PlannedCall
 
-REFINE = "refine_results"
+__all__ = ["REFINE", "refine_call", "wants_refine"]
 #: A keyword cue this strong names another question even about "these" ("what goes with the
 #: cheapest of these?"); a weaker one ("costs" for product details) does not.
 DECISIVE_CUE = 0.3
@@ -51,7 +51,11 @@ def wants_refine(s: Slots, ctx: Context, intent: str, kw: Mapping[str, float]) -
         return False
     if s.superlative is not None:
         return True  # "and the cheapest one?"
+    if last == REFINE and s.ordinal is not None:
+        return True  # "not that one, the second": another pick from the list worked on
     filters = s.has_price or s.department is not None or s.exclude_purchased
+    if filters and last == REFINE:
+        return True  # "just the ones under $2" of a list already sorted or filtered here
     if filters and s.list_ref and ctx.last_call is not None:
         takes = TOOL_ARGS.get(ctx.last_call.name, frozenset())
         needed = ({"max_price"} if s.has_price else set()) | (

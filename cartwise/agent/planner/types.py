@@ -17,6 +17,9 @@ from cartwise.tools.registry import TOOLS
 #: The tools of the catalogue, in the guide's order (derived from the tool registry).
 TOOL_NAMES: tuple[str, ...] = tuple(TOOLS)
 
+#: The tool that works on an earlier list of the conversation (sort, filter, pick, explain).
+REFINE = "refine_results"
+
 #: Intents answered without a tool.
 CHAT_INTENTS: tuple[str, ...] = ("greeting", "help", "goodbye", "out_of_scope")
 

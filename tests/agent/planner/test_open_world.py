@@ -163,6 +163,36 @@ def test_corrections_replace_the_corrected_part(real_planner: Planner) -> None:
     assert got[1] == [("search_products", {"query": "apple juice"})]
 
 
+def test_a_correction_re_runs_every_call_of_a_compound_request(real_planner: Planner) -> None:
+    got = calls(real_planner, "what should shopper 60 buy and are they about to churn?",
+                "my mistake, shopper 61")
+    assert got[1] == [("recommend_products", {"user_id": 61}), ("churn_risk", {"user_id": 61})]
+    got = calls(real_planner, "lifetime value and churn risk of customer 12", "and customer 19?")
+    assert got[1] == [("lifetime_value", {"user_id": 19}), ("churn_risk", {"user_id": 19})]
+    # a question naming one tool is that question, not the compound again
+    got = calls(real_planner, "lifetime value and churn risk of customer 12",
+                "what should customer 19 buy?")
+    assert got[1] == [("recommend_products", {"user_id": 19})]
+
+
+def test_a_correction_after_a_refinement_corrects_the_request(real_planner: Planner) -> None:
+    got = calls(real_planner, "suggest 4 things for user 33", "the cheapest of them?",
+                "sorry, I meant user 34")
+    assert got[2] == [("recommend_products", {"user_id": 34, "k": 4})]
+    got = calls(real_planner, "look up peanut butter", "order them by price",
+                "no, almond butter")
+    assert got[2] == [("search_products", {"query": "almond butter"})]
+
+
+def test_refinements_chain_on_the_refined_list(real_planner: Planner) -> None:
+    got = calls(real_planner, "search for granola", "sort by price, dearest first",
+                "only those below $5", "and the third?")
+    assert got[2] == [("refine_results", {"max_price": 5})]
+    assert got[3] == [("refine_results", {"position": 3})]
+    got = calls(real_planner, "find bananas", "which is cheapest?", "not that one, the second")
+    assert got[2] == [("refine_results", {"position": 2})]
+
+
 def test_not_that_one_refers_to_the_list_the_pick_came_from(real_planner: Planner) -> None:
     conv = Conversation(real_planner)
     found = conv.say("search for pasta")
