@@ -22,11 +22,12 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from cartwise.analytics import affinity, journey, segments, trends
+from cartwise.analytics import affinity, commerce, journey, segments, trends
 from cartwise.analytics.cache import ResultCache, result_key
 from cartwise.analytics.clock import SNAPSHOT, Timeline, build_timeline, describe
 from cartwise.analytics.funnel import FUNNEL_BY, FunnelTables
 from cartwise.analytics.index import TableIndex, build_index
+from cartwise.analytics.ledger import Ledger, build_ledger
 from cartwise.analytics.params import AnalyticsParams
 from cartwise.analytics.precomputed import (
     Precomputed,
@@ -74,6 +75,7 @@ class Calculator:
         self._partners: affinity.Partners | None = None
         self._basket_counts: tuple[np.ndarray, int] | None = None
         self._user_ids: np.ndarray | None = None
+        self._ledger: Ledger | None = None
         self._funnel = (FunnelTables(data.funnel_users, data.funnel_events)
                         if data.funnel_users is not None and data.funnel_events is not None
                         else None)
@@ -182,6 +184,18 @@ class Calculator:
                     basket, self._params.min_pair_baskets(n), self._params.top_partners)
                 self.timings["affinity"] = time.perf_counter() - t0
             return self._partners
+
+    def ledger(self) -> Ledger:
+        """The order ledger (see :mod:`cartwise.analytics.ledger`)."""
+        with self._lock:
+            if self._ledger is None:
+                idx, tl = self.index, self.timeline
+                self._ledger = self._timed("ledger", lambda: build_ledger(
+                    idx, tl, self.data.orders, self.data.products))
+            return self._ledger
+
+    def result(self, key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        return self._results.get(key, compute)
 
     def _counts(self) -> tuple[np.ndarray, int]:
         """Baskets per product row and baskets in total."""
@@ -304,7 +318,8 @@ class Calculator:
 
     def precompute(self) -> Precomputed:
         """Compute everything the analytics stage serves: the shopper and product tables,
-        favourites, K-means clusters, bought-together partners and the aggregate results."""
+        favourites, K-means clusters, bought-together partners, the order ledger and the
+        aggregate results (the sales analyses' default calls included)."""
         t0 = time.perf_counter()
         partners = self.compute_partners()
         self.clusters()
@@ -323,8 +338,11 @@ class Calculator:
             for by in FUNNEL_BY:
                 self.funnel_analysis(None, None, by)
         self.timings["results"] = time.perf_counter() - tr0
+        ts0 = time.perf_counter()
+        commerce.precompute(self)
+        self.timings["sales"] = time.perf_counter() - ts0
         self.timings["total"] = time.perf_counter() - t0
         log.info("analytics precomputed in %.1f s (%s)", self.timings["total"],
                  ", ".join(f"{k} {v:.1f} s" for k, v in self.timings.items() if k != "total"))
         return Precomputed(self._params, context, users, products, fav, partners,
-                           self._results.results())
+                           self._results.results(), self.ledger())

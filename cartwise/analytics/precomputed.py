@@ -23,6 +23,7 @@ from cartwise.analytics import stats as stats_mod
 from cartwise.analytics.affinity import Partners
 from cartwise.analytics.clock import SNAPSHOT, Timeline
 from cartwise.analytics.index import TableIndex
+from cartwise.analytics.ledger import LEDGER_DIR, Ledger, load_ledger
 from cartwise.analytics.params import AnalyticsParams
 from cartwise.analytics.results import CURRENCY, ITEMS, jsonable
 from cartwise.analytics.segments import Clusters, kmeans_clusters, rfm_table
@@ -204,6 +205,7 @@ class Precomputed:
         partners: each product's best bought-together partners.
         results: finished results of the aggregate calls, by call key
             (:func:`~cartwise.analytics.cache.result_key`).
+        ledger: the order ledger (loaded mapped, read-only).
     """
 
     params: AnalyticsParams
@@ -213,6 +215,7 @@ class Precomputed:
     favourites: dict[str, np.ndarray]
     partners: Partners | None
     results: dict[str, Any] = field(default_factory=dict)
+    ledger: Ledger | None = None
 
     def save(self, folder: Path) -> None:
         """Write into ``folder`` (which must exist)."""
@@ -221,6 +224,8 @@ class Precomputed:
         np.savez(folder / FAVOURITES_FILE, **self.favourites)
         if self.partners is not None:
             self.partners.save(folder / PARTNERS_FILE)
+        if self.ledger is not None:
+            self.ledger.save(folder)
         (folder / RESULTS_FILE).write_text(json.dumps(jsonable(self.results)), encoding="utf-8")
         (folder / CONTEXT_FILE).write_text(
             json.dumps(jsonable({"params": self.params.to_dict(), **self.context}), indent=1),
@@ -242,4 +247,5 @@ class Precomputed:
                              f"({exc}): rebuild it with `cartwise build --force`") from exc
         partners = (Partners.load(folder / PARTNERS_FILE)
                     if (folder / PARTNERS_FILE).is_file() else None)
-        return cls(params, ctx, users, products, fav, partners, results)
+        ledger = load_ledger(folder) if (folder / LEDGER_DIR).is_dir() else None
+        return cls(params, ctx, users, products, fav, partners, results, ledger)

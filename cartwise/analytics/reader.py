@@ -4,12 +4,13 @@
 :class:`PrecomputedReader` serves a :class:`~cartwise.analytics.precomputed.Precomputed` (as
 :func:`~cartwise.analytics.stage.load_analytics` reads it from the analytics stage) and the
 data's funnel tables, which it needs for the filtered funnels the build did not precompute
-(computed on first use and cached). It never touches orders or lines.
+(computed on first use and cached). It never reads the orders or lines tables: the sales
+analyses the build did not precompute read the stage's order ledger (mapped, not loaded).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 from cartwise.analytics.cache import ResultCache, result_key
 from cartwise.analytics.clock import SNAPSHOT
 from cartwise.analytics.funnel import FunnelTables
+from cartwise.analytics.ledger import Ledger
 from cartwise.analytics.params import AnalyticsParams
 from cartwise.analytics.precomputed import Precomputed, favourites_of
 from cartwise.analytics.source import Favourites, PartnerRows
@@ -96,6 +98,14 @@ class PrecomputedReader:
     def funnel_analysis(self, device: str | None, sex: str | None,
                         by: str | None) -> dict[str, Any]:
         return self._results.funnel(self._funnel, device, sex, by)
+
+    def ledger(self) -> Ledger:
+        if self._pre.ledger is None:
+            raise StoreError(f"the analytics stage has no order ledger: {REBUILD}")
+        return self._pre.ledger
+
+    def result(self, key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        return self._results.get(key, compute)
 
     def has_prices(self) -> bool:
         return bool(self._context["has_prices"])

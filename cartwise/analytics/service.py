@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from cartwise.analytics import affinity, ltv, segments, trends
+from cartwise.analytics import affinity, insights, ltv, segments, trends
 from cartwise.analytics import funnel as funnel_mod
 from cartwise.analytics.calculator import Calculator
 from cartwise.analytics.churn import LEVELS
@@ -40,6 +40,7 @@ from cartwise.analytics.results import (
     r,
     value_fields,
 )
+from cartwise.analytics.sales_service import Sales
 from cartwise.analytics.source import AnalyticsSource, catalog_mismatch
 from cartwise.catalog import Catalog, check_k
 from cartwise.data.schema import CanonicalData
@@ -92,6 +93,8 @@ class Analytics:
         self.source = source
         self.catalog = catalog
         self._names: dict[str, dict[int, str]] = {}
+        #: The sales tools (summaries, purchase histories, cohorts, anomalies).
+        self.sales = Sales(source, catalog)
 
     @classmethod
     def on_demand(cls, data: CanonicalData, params: AnalyticsParams | None = None,
@@ -407,6 +410,12 @@ class Analytics:
                 raise InvalidArgument("by", by, funnel_mod.FUNNEL_BY)
             return funnel_mod.no_funnel_result()
         return dict(self.source.funnel_analysis(device, sex, by))
+
+    def business_insights(self, period: str | None = None) -> dict[str, Any]:
+        """A digest of what changed in the latest ``week`` or ``month`` and what to look at,
+        each point naming the tool result it comes from (a ``BusinessInsights``; see
+        :mod:`cartwise.analytics.insights`)."""
+        return insights.business_insights(self, period)
 
     def order_trends(self, by: str | None = None) -> dict[str, Any]:
         """Orders, items and revenue by ``dow`` (0 = Sunday), ``hour``, ``day``, ``week`` or

@@ -15,7 +15,7 @@ no prices (:meth:`~AnalyticsSource.has_prices`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -24,6 +24,7 @@ import numpy as np
 from cartwise.analytics.params import AnalyticsParams
 
 if TYPE_CHECKING:
+    from cartwise.analytics.ledger import Ledger
     from cartwise.catalog import Catalog
 
 
@@ -136,6 +137,17 @@ class AnalyticsSource(Protocol):
         Raises:
             InvalidArgument: an unknown device, sex or ``by``.
         """
+        ...
+
+    def ledger(self) -> Ledger:
+        """The order ledger (every order and its lines; see :mod:`cartwise.analytics.ledger`)
+        for the sales analyses."""
+        ...
+
+    def result(self, key: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """The aggregate result under ``key`` (a
+        :func:`~cartwise.analytics.cache.result_key`): the precomputed one, or ``compute()``
+        run once and kept."""
         ...
 
     def has_prices(self) -> bool:

@@ -9,8 +9,9 @@ stage's input hash plus the analytics parameters and :data:`FORMAT_VERSION`: it 
 when one of them changes.
 
 Files: ``users.parquet`` (one row per shopper), ``products.parquet`` (one row per product),
-``favourites.npz`` and ``partners.npz`` (arrays, no pickle), ``results.json`` (the aggregate
-results), ``context.json`` (parameters and population facts), ``manifest.json``.
+``favourites.npz`` and ``partners.npz`` (arrays, no pickle), ``ledger/`` (the order ledger,
+one ``.npy`` per array, mapped when served), ``results.json`` (the aggregate results),
+``context.json`` (parameters and population facts), ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 
 STAGE = "analytics"
 #: Bump when a file's layout or a column's meaning changes; older stages must be rebuilt.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: The data tables :func:`load_analytics` reads (the rest is precomputed or in the catalogue).
 SERVE_TABLES = ("funnel_users", "funnel_events")
 

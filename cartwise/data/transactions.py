@@ -604,6 +604,38 @@ def _countries(
     return None if country.empty else country
 
 
+#: Currencies of the home countries a shop's log may name (as logs write them).
+COUNTRY_CURRENCY = {
+    "united kingdom": "GBP", "uk": "GBP", "great britain": "GBP", "england": "GBP",
+    "united states": "USD", "usa": "USD", "us": "USD", "canada": "CAD", "australia": "AUD",
+    "eire": "EUR", "ireland": "EUR", "germany": "EUR", "france": "EUR", "netherlands": "EUR",
+    "spain": "EUR", "italy": "EUR", "portugal": "EUR", "belgium": "EUR", "austria": "EUR",
+    "finland": "EUR", "switzerland": "CHF", "sweden": "SEK", "norway": "NOK", "denmark": "DKK",
+    "japan": "JPY", "india": "INR", "poland": "PLN",
+}
+#: The share of purchase lines the home country needs before its currency is assumed.
+HOME_SHARE = 0.5
+
+
+def detect_currency(purchases: pd.DataFrame, notes: list[str]) -> str | None:
+    """The prices' currency, read from the country most purchase lines come from (a shop's
+    log is in its home currency: Online Retail II's United Kingdom -> GBP); None when no
+    country has :data:`HOME_SHARE` of the lines or its currency is not known. Says what it
+    assumed in ``notes``."""
+    if "country" not in purchases or purchases.empty:
+        return None
+    country = _clean_text(purchases["country"]).str.lower()
+    shares = country.value_counts(normalize=True)
+    if shares.empty or shares.iloc[0] < HOME_SHARE:
+        return None
+    home = str(shares.index[0])
+    currency = COUNTRY_CURRENCY.get(home)
+    if currency is not None:
+        notes.append(f"prices taken as {currency}: {shares.iloc[0]:.0%} of the purchase lines "
+                     f"come from {home.title()} (set CARTWISE_CURRENCY to override)")
+    return currency
+
+
 # -------------------------------------------------------------------------------------- load
 
 
@@ -692,6 +724,7 @@ def load_transactions(
         order_lines=conform(lines, "order_lines"),
         users=conform(users, "users"),
         report=report,
+        currency=detect_currency(purchases, report.notes) if "price" in named else None,
     )
 
 

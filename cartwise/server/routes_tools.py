@@ -8,7 +8,7 @@ invalid argument a 422 naming it.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from fastapi import APIRouter, Query
 
@@ -18,7 +18,14 @@ from cartwise.server.errors import not_found, raise_for_result
 from cartwise.services import Services
 from cartwise.tools import results as r
 from cartwise.tools.registry import run_tool
-from cartwise.tools.schemas import FunnelBy, RecommendArgs, Strategy, TrendBy
+from cartwise.tools.schemas import (
+    AnomalyMetric,
+    FunnelBy,
+    RecommendArgs,
+    SalesBy,
+    Strategy,
+    TrendBy,
+)
 
 router = APIRouter()
 
@@ -145,3 +152,42 @@ def funnel(services: ServicesDep, device: str | None = None, sex: str | None = N
 def trends(services: ServicesDep, by: TrendBy | None = None) -> r.OrderTrends:
     """Order volume by day of week, hour, day, week or month."""
     return _tool(services, "order_trends", by=by)
+
+
+@router.get("/analytics/sales", tags=["analytics"])
+def sales(services: ServicesDep, by: SalesBy | None = None,
+          start: str | None = Query(None, description="First day (ISO date)."),
+          end: str | None = Query(None, description="Last day (ISO date), inclusive."),
+          compare: bool = True) -> r.SalesSummary:
+    """Revenue, orders, average order value, units and shoppers per period or group, with the
+    latest complete period against the one before and a year earlier."""
+    return _tool(services, "sales_summary", by=by, start=start, end=end, compare=compare)
+
+
+@router.get("/users/{user_id}/orders", tags=["users"], responses=_NOT_FOUND)
+def purchase_history(user_id: int, services: ServicesDep, orders: int = 5
+                     ) -> r.PurchaseHistory:
+    """A shopper's most recent orders, newest first, with items and prices (404 for an
+    unknown user)."""
+    return _tool(services, "purchase_history", user_id=user_id, orders=orders)
+
+
+@router.get("/analytics/cohorts", tags=["analytics"])
+def cohorts(services: ServicesDep, by: Literal["month", "week"] = "month", periods: int = 12,
+            metric: Literal["shoppers", "revenue"] = "shoppers") -> r.CohortRetention:
+    """Retention of the shoppers by the month or week of their first order."""
+    return _tool(services, "cohort_retention", by=by, periods=periods, metric=metric)
+
+
+@router.get("/analytics/anomalies", tags=["analytics"])
+def anomalies(services: ServicesDep, metric: AnomalyMetric = "orders",
+              by: Literal["day", "week"] = "day", k: int = 10) -> r.DetectedAnomalies:
+    """Unusual days or weeks, with the expected range and what moved in them."""
+    return _tool(services, "detect_anomalies", metric=metric, by=by, k=k)
+
+
+@router.get("/analytics/insights", tags=["analytics"])
+def insights(services: ServicesDep, period: Literal["week", "month"] = "week"
+             ) -> r.BusinessInsights:
+    """A digest of the latest week or month: what changed and what to look at."""
+    return _tool(services, "business_insights", period=period)

@@ -18,13 +18,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from cartwise.catalog import Product, ProductFilter
+from cartwise.catalog import Product, ProductFilter, money
 from cartwise.errors import InvalidArgument, UnknownProduct, UnknownUser
 from cartwise.services import Services
 from cartwise.tools import results as r
 from cartwise.tools import schemas as s
 from cartwise.tools.memory import ResultMemory, StoredList
-from cartwise.tools.render import filters_text, money
+from cartwise.tools.render import filters_text
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +192,44 @@ def funnel_analysis(services: Services, a: s.FunnelArgs) -> r.FunnelAnalysis:
     month."""
     return r.FunnelAnalysis.model_validate(
         services.analytics.funnel_analysis(a.device, a.sex, a.by))
+
+
+def sales_summary(services: Services, a: s.SalesArgs) -> r.SalesSummary:
+    """Revenue, orders, average order value, units, items per order and shoppers (new and
+    returning) per day, week, month, day of week, hour, department or aisle, optionally between
+    start and end (ISO dates), with the latest complete period compared with the one before and
+    a year earlier."""
+    return r.SalesSummary.model_validate(services.analytics.sales.sales_summary(
+        a.by, a.start, a.end, a.compare))
+
+
+def purchase_history(services: Services, a: s.HistoryArgs) -> r.PurchaseHistory:
+    """A shopper's most recent orders, newest first: date, items with quantities and prices,
+    order value."""
+    return r.PurchaseHistory.model_validate(services.analytics.sales.purchase_history(
+        a.user_id, a.orders))
+
+
+def cohort_retention(services: Services, a: s.CohortArgs) -> r.CohortRetention:
+    """Shoppers grouped by the month or week of their first order, and the share still
+    ordering (or the revenue kept) in each period since; cohort sizes and a matrix."""
+    return r.CohortRetention.model_validate(services.analytics.sales.cohort_retention(
+        a.by, a.periods, a.metric))
+
+
+def detect_anomalies(services: Services, a: s.AnomalyArgs) -> r.DetectedAnomalies:
+    """Days or weeks whose orders, revenue, shoppers or average order value are far from what
+    the series leads one to expect (weekday pattern and trend taken into account), with the
+    expected value and range and the departments and products that moved most."""
+    return r.DetectedAnomalies.model_validate(services.analytics.sales.detect_anomalies(
+        a.metric, a.by, a.k))
+
+
+def business_insights(services: Services, a: s.InsightsArgs) -> r.BusinessInsights:
+    """A short digest of the latest week or month: sales against the period before, unusual
+    days, products and departments that rose or fell most, valuable shoppers at risk, segment
+    moves and the funnel's largest drop; each point names the tool result it comes from."""
+    return r.BusinessInsights.model_validate(services.analytics.business_insights(a.period))
 
 
 def order_trends(services: Services, a: s.TrendArgs) -> r.OrderTrends:
@@ -377,6 +415,11 @@ TOOLS: dict[str, ToolSpec] = {spec.name: spec for spec in (
     ToolSpec("customer_journey", s.NoArgs, r.CustomerJourney, customer_journey),
     ToolSpec("funnel_analysis", s.FunnelArgs, r.FunnelAnalysis, funnel_analysis),
     ToolSpec("order_trends", s.TrendArgs, r.OrderTrends, order_trends),
+    ToolSpec("sales_summary", s.SalesArgs, r.SalesSummary, sales_summary),
+    ToolSpec("purchase_history", s.HistoryArgs, r.PurchaseHistory, purchase_history),
+    ToolSpec("cohort_retention", s.CohortArgs, r.CohortRetention, cohort_retention),
+    ToolSpec("detect_anomalies", s.AnomalyArgs, r.DetectedAnomalies, detect_anomalies),
+    ToolSpec("business_insights", s.InsightsArgs, r.BusinessInsights, business_insights),
     ToolSpec("refine_results", s.RefineArgs, r.RefinedProducts | r.RefinedShoppers,
              refine_results, uses_memory=True),
 )}

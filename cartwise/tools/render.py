@@ -10,9 +10,6 @@ from typing import Any
 
 from cartwise.tools.results import ToolResult
 
-#: Symbols of common currencies; other codes are written before the amount ("CHF 3.50").
-CURRENCY_SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "JPY": "¥", "INR": "₹"}
-
 #: Fields kept out of what a chat model reads (they are for charts in a UI).
 UI_ONLY_FIELDS = frozenset({"charts"})
 
@@ -35,18 +32,6 @@ def for_model(result: ToolResult) -> str:
     (:func:`~cartwise.tools.results.parse_result`)."""
     data = result.model_dump(mode="json", exclude=set(UI_ONLY_FIELDS))
     return json.dumps(_rounded(data), ensure_ascii=False, separators=(",", ":"))
-
-
-def money(value: float | None, currency: str | None) -> str | None:
-    """An amount in ``currency`` for people: "$3.29", "£1,250.00", "CHF 3.50", or "3.29" when
-    the currency is unknown; None for no amount."""
-    if value is None or isinstance(value, bool):
-        return None
-    amount = f"{value:,.2f}"
-    if not currency:
-        return amount
-    symbol = CURRENCY_SYMBOLS.get(currency.upper())
-    return f"{symbol}{amount}" if symbol else f"{currency.upper()} {amount}"
 
 
 def filters_text(departments: list[str] | tuple[str, ...] | None, lo: float | None,

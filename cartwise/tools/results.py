@@ -603,6 +603,188 @@ class OrderTrends(Analysis, Valued, Timed):
     series: TrendSeries
 
 
+# ------------------------------------------------------------------------------ sales
+
+
+class SalesFigures(Model):
+    """One period's or group's figures: revenue and average order value in the data's currency
+    (None without prices), orders, units, items per order, distinct shoppers and, for periods,
+    new (first order ever in it) and returning shoppers."""
+
+    revenue: float | None = None
+    orders: int
+    aov: float | None = Field(None, description="Average order value: revenue / orders.")
+    units: int
+    items_per_order: float | None = None
+    shoppers: int
+    new_shoppers: int | None = None
+    returning_shoppers: int | None = None
+
+
+class SalesRow(SalesFigures):
+    label: str
+    share_of_revenue: float | None = Field(None, description="Share of the window's revenue.")
+
+
+class GroupChange(Model):
+    """One group's revenue (or units) in the compared period and the one before."""
+
+    label: str
+    metric: Literal["revenue", "units"]
+    current: float
+    before: float
+    change: float | None = Field(None, description="Relative change, 0.12 = +12%.")
+    difference: float | None = None
+
+
+class YearAgo(Model):
+    period: str
+    figures: SalesFigures
+    change: dict[str, float | None]
+
+
+class SalesComparison(Model):
+    """The latest complete ``unit`` (``period``) against the one before (``previous``) and,
+    when the data reaches back, a year earlier; ``change`` holds relative changes (0.12 =
+    +12%) by figure; ``groups`` the per-group changes of a grouping."""
+
+    unit: str
+    period: str
+    previous: str
+    current: SalesFigures
+    before: SalesFigures
+    change: dict[str, float | None]
+    year_ago: YearAgo | None = None
+    groups: list[GroupChange] | None = None
+
+
+class SalesSummary(Analysis, Valued, Timed):
+    by: str
+    start: str | None = None
+    end: str | None = None
+    orders_in_window: int
+    window: Window | None = None
+    rows: list[SalesRow]
+    totals: SalesFigures
+    compare: SalesComparison | None = None
+    compare_note: str | None = None
+
+
+class HistoryItem(Product):
+    quantity: int
+    unit_price: float | None = None
+    line_value: float | None = None
+
+
+class PastOrder(Model):
+    order_id: OtherId
+    order_number: int
+    ordered_at: str | None = Field(None, description="When (None without a calendar).")
+    days_ago: float | None = Field(None, description="Days before now (or the snapshot).")
+    value: float | None = None
+    units: int
+    items: list[HistoryItem]
+
+
+class PurchaseHistory(ToolResult, AboutShopper, Valued, Timed):
+    kind: Literal["profile"] = "profile"
+    total_orders: int
+    orders: list[PastOrder] = Field(description="The most recent orders, newest first.")
+
+
+class CohortRow(Model):
+    label: str = Field(description="The cohort's first-order period.")
+    size: int
+    values: list[float | None] = Field(description=(
+        "Per period since the first order: the share of the cohort still ordering, or the "
+        "revenue kept (vs period 0); None when not observed yet."))
+    amounts: list[float | None]
+
+
+class CohortMatrix(Model):
+    x: list[int]
+    y: list[str]
+    z: list[list[float | None]]
+    x_label: str
+    y_label: str
+
+
+class CohortRetention(Analysis, Valued, Timed):
+    by: str
+    metric: Literal["shoppers", "revenue"]
+    periods: int
+    cohorts: list[CohortRow]
+    average: list[float | None]
+    partial_last: bool
+    last_period: str
+    matrix: CohortMatrix
+
+
+class Mover(Model):
+    name: str
+    value: float | None = None
+    expected: float | None = None
+    difference: float | None = None
+
+
+class ProductMover(Product):
+    value: float | None = None
+    expected: float | None = None
+    difference: float | None = None
+
+
+class AnomalyEntry(Model):
+    label: str
+    value: float | None = None
+    expected: float | None = None
+    low: float | None = None
+    high: float | None = None
+    deviation: float | None = None
+    score: float | None = Field(None, description="Deviation in robust standard deviations.")
+    direction: Literal["spike", "dip"]
+    change: float | None = Field(None, description="Deviation / expected.")
+    departments: list[Mover] = Field(default_factory=list)
+    products: list[ProductMover] = Field(default_factory=list)
+
+
+class AnomalySeries(Model):
+    x: list[str]
+    y: list[float | None]
+    expected: list[float | None]
+    low: list[float | None]
+    high: list[float | None]
+
+
+class DetectedAnomalies(Analysis, Valued, Timed):
+    metric: Literal["orders", "revenue", "shoppers", "aov"]
+    by: Literal["day", "week"]
+    k: int
+    threshold: float
+    method: str
+    n_periods: int
+    window: Window | None = None
+    anomalies: list[AnomalyEntry]
+    series: AnomalySeries
+
+
+class InsightPoint(Model):
+    """One fact of a digest and the tool call it comes from."""
+
+    topic: str
+    text: str
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    figures: dict[str, Any] = Field(default_factory=dict)
+    products: list[Product] = Field(default_factory=list, description="Products it names.")
+    users: list[Shopper] = Field(default_factory=list, description="Shoppers it names.")
+
+
+class BusinessInsights(Analysis, Timed):
+    period: Literal["week", "month"]
+    period_label: str | None = None
+    points: list[InsightPoint]
+
+
 # ------------------------------------------------------------------------------ failures
 
 

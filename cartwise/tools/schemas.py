@@ -21,6 +21,10 @@ Strategy = Literal["hybrid", "als", "item_cf", "popularity", "repeat"]
 FunnelBy = Literal["device", "sex", "week", "month"]
 #: Groupings of order trends.
 TrendBy = Literal["dow", "hour", "day", "week", "month"]
+#: Groupings of the sales summary.
+SalesBy = Literal["day", "week", "month", "dow", "hour", "department", "aisle"]
+#: What an anomaly is looked for in.
+AnomalyMetric = Literal["orders", "revenue", "shoppers", "aov"]
 #: What an earlier list can be sorted by (products: price, score, name, popularity; shoppers:
 #: score, value).
 SortBy = Literal["price", "score", "name", "popularity", "value"]
@@ -130,6 +134,41 @@ class TrendArgs(ToolArgs):
     by: TrendBy | None = Field(None, description=(
         "dow (day of the week), hour, day, week or month; default: week when orders have dates, "
         "else dow."))
+
+
+class SalesArgs(ToolArgs):
+    by: SalesBy | None = Field(None, description=(
+        "Per day, week, month, dow (day of the week), hour, department or aisle; default: "
+        "month (department when the data has no dates)."))
+    start: str | None = Field(None, max_length=10, description=(
+        "First day, an ISO date (2011-11-01; a month 2011-11 means its first day)."))
+    end: str | None = Field(None, max_length=10, description="Last day, an ISO date, inclusive.")
+    compare: bool = Field(True, description=(
+        "Compare the latest complete period with the one before and a year earlier."))
+
+
+class HistoryArgs(UserArgs):
+    orders: int = Field(5, ge=1, le=50, description="How many recent orders (1-50).")
+
+
+class CohortArgs(ToolArgs):
+    by: Literal["month", "week"] = Field("month", description="Cohorts by first-order month "
+                                                               "or week.")
+    periods: int = Field(12, ge=1, le=52, description=(
+        "How many cohorts and periods since the first order (months: 1-24, weeks: 1-52)."))
+    metric: Literal["shoppers", "revenue"] = Field("shoppers", description=(
+        "shoppers (share still ordering) or revenue (revenue kept vs the first period)."))
+
+
+class AnomalyArgs(ToolArgs):
+    metric: AnomalyMetric = Field("orders", description=(
+        "orders, revenue, shoppers or aov (average order value)."))
+    by: Literal["day", "week"] = Field("day", description="Look at days or weeks.")
+    k: int = Field(10, ge=1, le=50, description="How many anomalies at most (1-50).")
+
+
+class InsightsArgs(ToolArgs):
+    period: Literal["week", "month"] = Field("week", description="The digest's period.")
 
 
 class RefineArgs(PriceRange):

@@ -24,12 +24,12 @@ import gradio as gr
 import pandas as pd
 
 from cartwise.agent.chat import new_session_id
+from cartwise.catalog import money
 from cartwise.errors import CartwiseError, InvalidArgument
 from cartwise.runtime import Runtime
 from cartwise.tools.registry import run_tool
-from cartwise.tools.render import money
 from cartwise.tools.results import is_failure
-from cartwise.tools.schemas import FunnelBy, Strategy, TrendBy
+from cartwise.tools.schemas import AnomalyMetric, FunnelBy, SalesBy, Strategy, TrendBy
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ EXAMPLE_PROMPTS = (
 History = list[dict[str, Any]]
 
 _ANY = "any"
+#: Readable names of argument values in dropdowns.
+_BY_NAMES = {"dow": "day of week", "hour": "hour of day", "aov": "average order value"}
 _TOOL_ICON = "🔧"
 
 
@@ -283,12 +285,14 @@ class ChartFrame:
 @dataclass
 class AnalyticsView:
     """What an analytics section shows: the result's ``summary``, its charts and an optional
-    ``table``; ``ok`` is False for an invalid-argument or not-found result."""
+    ``table`` (a frame, or a styled frame for a heatmap); ``points``: a digest's points (shown
+    as a list); ``ok`` is False for an invalid-argument or not-found result."""
 
     summary: str
     charts: list[ChartFrame] = field(default_factory=list)
-    table: pd.DataFrame | None = None
+    table: Any = None
     ok: bool = True
+    points: list[str] = field(default_factory=list)
 
 
 def _line_x(values: list[Any]) -> pd.Series:
@@ -381,6 +385,100 @@ def churn_view(runtime: Runtime, k: float | None = 10) -> AnalyticsView:
     return _view(result, table)
 
 
+#: Sales figures shown in the sales table, in this order.
+_SALES_COLUMNS = ("label", "revenue", "orders", "aov", "units", "items_per_order", "shoppers",
+                  "new_shoppers", "returning_shoppers", "share_of_revenue")
+
+
+def sales_view(runtime: Runtime, by: str | None = None) -> AnalyticsView:
+    """``sales_summary`` by ``by`` (None: the tool's default): revenue, average order value
+    and orders over the periods or groups, the comparison of the latest complete period with
+    the one before (and a year earlier) as a table, then every row."""
+    result = _tool(runtime, "sales_summary", {"by": None if by in (None, "", "default")
+                                              else by})
+    view = _view(result)
+    if not view.ok:
+        return view
+    cmp_ = result.get("compare")
+    if cmp_:
+        figures = [m for m in _SALES_COLUMNS[1:-1] if cmp_["current"].get(m) is not None]
+        rows = [{"figure": m.replace("_", " "), cmp_["period"]: cmp_["current"][m],
+                 cmp_["previous"]: cmp_["before"][m],
+                 "change": f"{cmp_['change'][m]:+.1%}" if cmp_["change"][m] is not None
+                 else "n/a"} for m in figures]
+        if cmp_.get("year_ago"):
+            for row, m in zip(rows, figures, strict=True):
+                row[cmp_["year_ago"]["period"]] = cmp_["year_ago"]["figures"][m]
+        view.points = [f"{cmp_['period']} vs {cmp_['previous']}"]
+        view.table = pd.DataFrame(rows)
+    elif result.get("rows"):
+        frame = pd.DataFrame(result["rows"])
+        view.table = frame[[c for c in _SALES_COLUMNS if c in frame]]
+    return view
+
+
+def _heat(value: object) -> str:
+    """The cell style of a retention share: greener for more (0..1; above 1 the darkest)."""
+    if not isinstance(value, int | float) or pd.isna(value):
+        return "color: var(--body-text-color-subdued, #999)"
+    v = max(0.0, min(float(value), 1.0))
+    return f"background-color: rgba(34, 139, 84, {0.12 + 0.75 * v:.2f})"
+
+
+def cohorts_view(runtime: Runtime, by: str = "month", periods: float | None = 12,
+                 metric: str = "shoppers") -> AnalyticsView:
+    """``cohort_retention``: the average curve and the cohort x period matrix as a heatmap
+    (cells coloured by the share still ordering, or the revenue kept)."""
+    result = _tool(runtime, "cohort_retention", {"by": by, "periods": _whole(periods) or 12,
+                                                 "metric": metric})
+    view = _view(result)
+    if not view.ok:
+        return view
+    m = result["matrix"]
+    frame = pd.DataFrame(m["z"], index=m["y"], columns=[str(x) for x in m["x"]])
+    frame.insert(0, "shoppers", [c["size"] for c in result["cohorts"]])
+    frame.insert(0, "cohort", m["y"])
+    cells = [str(x) for x in m["x"]]
+    view.table = frame.style.map(_heat, subset=cells).format(
+        lambda v: "" if v is None or pd.isna(v) else f"{v:.0%}", subset=cells)
+    return view
+
+
+def anomalies_view(runtime: Runtime, metric: str = "orders", by: str = "day",
+                   k: float | None = 10) -> AnalyticsView:
+    """``detect_anomalies``: the series with its expected range, the anomalies marked as
+    points on the same time axis, and a table of them (expected value, range, what moved)."""
+    result = _tool(runtime, "detect_anomalies", {"metric": metric, "by": by,
+                                                 "k": _whole(k) or 10})
+    view = _view(result)
+    if not view.ok:
+        return view
+    found = result["anomalies"]
+    view.charts = [c for c in view.charts if c.kind == "line"]
+    if found:
+        marks = pd.DataFrame({"x": _line_x([a["label"] for a in found]),
+                              "y": [a["value"] for a in found],
+                              "series": [a["direction"] for a in found]})
+        view.charts.append(ChartFrame("scatter", "Anomalies on the same days", marks,
+                                      str(result["by"]), str(result["metric"])))
+        view.table = pd.DataFrame([{
+            "when": a["label"], "direction": a["direction"], "value": a["value"],
+            "expected": a["expected"], "range": f"{a['low']:,.2f} - {a['high']:,.2f}",
+            "score": a["score"],
+            "moved most": ", ".join(d["name"] for d in a["departments"][:2]),
+            "products": ", ".join(p["name"] for p in a["products"][:2])} for a in found])
+    return view
+
+
+def insights_view(runtime: Runtime, period: str = "week") -> AnalyticsView:
+    """``business_insights``: the digest's points, each with the tool it comes from."""
+    result = _tool(runtime, "business_insights", {"period": period})
+    view = _view(result)
+    if view.ok:
+        view.points = [f"{p['text']} _({p['tool']})_" for p in result["points"]]
+    return view
+
+
 def _readable(table: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns=lambda c: str(c).replace("_", " "))
 
@@ -389,13 +487,17 @@ def _draw(view: AnalyticsView) -> None:
     """Render an analytics view inside a ``gr.render`` function: the summary, the charts
     (bars start at 0 and keep the result's category order), the table."""
     gr.Markdown(view.summary)
+    if view.points:
+        gr.Markdown("\n".join(f"- {p}" for p in view.points))
     with gr.Row(equal_height=True):
         for i, c in enumerate(view.charts):
             common: dict[str, Any] = {"x": "x", "y": "y", "color": c.color, "title": c.title,
                                       "x_title": c.x_label or " ", "y_title": c.y_label,
                                       "color_title": c.series_label, "height": 300,
                                       "min_width": 380, "key": f"chart-{i}-{c.title}"}
-            if c.kind == "bar":
+            if c.kind == "scatter":
+                gr.ScatterPlot(c.frame, **common)
+            elif c.kind == "bar":
                 crowded = sum(len(o) + 2 for o in c.order or []) > 48
                 gr.BarPlot(c.frame, sort=c.order, y_lim=[0, None],
                            x_label_angle=-35 if crowded else 0, **common)
@@ -403,7 +505,8 @@ def _draw(view: AnalyticsView) -> None:
                 whole = pd.api.types.is_integer_dtype(c.frame["x"])
                 gr.LinePlot(c.frame, x_axis_format="d" if whole else None, **common)
     if view.table is not None:
-        gr.Dataframe(_readable(view.table), interactive=False, wrap=True, max_height=420)
+        table = view.table if not isinstance(view.table, pd.DataFrame) else _readable(view.table)
+        gr.Dataframe(table, interactive=False, wrap=True, max_height=420)
 
 
 # ------------------------------------------------------------------------------ the app
@@ -498,6 +601,50 @@ def _analytics_tab(demo: gr.Blocks, runtime: Runtime) -> None:
         @gr.render(inputs=[trend_by], triggers=[demo.load, trend_go.click])
         def _trends(by_: str) -> None:
             _draw(trends_view(runtime, by_))
+
+    with gr.Tab("Sales"):
+        with gr.Row():
+            sales_by = gr.Dropdown([(_BY_NAMES.get(b, b), b) for b in get_args(SalesBy)],
+                                   value="month", label="By")
+            sales_go = gr.Button("Show sales", variant="primary")
+
+        @gr.render(inputs=[sales_by], triggers=[demo.load, sales_go.click])
+        def _sales(by_: str) -> None:
+            _draw(sales_view(runtime, by_))
+
+    with gr.Tab("Cohorts"):
+        with gr.Row():
+            cohort_by = gr.Dropdown(["month", "week"], value="month", label="First order by")
+            cohort_n = gr.Slider(2, 24, value=12, step=1, label="Cohorts and periods")
+            cohort_metric = gr.Dropdown(["shoppers", "revenue"], value="shoppers",
+                                        label="Measure")
+            cohort_go = gr.Button("Show cohorts", variant="primary")
+
+        @gr.render(inputs=[cohort_by, cohort_n, cohort_metric],
+                   triggers=[demo.load, cohort_go.click])
+        def _cohorts(by_: str, n_: float, metric_: str) -> None:
+            _draw(cohorts_view(runtime, by_, n_, metric_))
+
+    with gr.Tab("Anomalies"):
+        with gr.Row():
+            an_metric = gr.Dropdown([(_BY_NAMES.get(m, m), m) for m in get_args(AnomalyMetric)],
+                                    value="revenue", label="Figure")
+            an_by = gr.Dropdown(["day", "week"], value="day", label="Per")
+            an_k = gr.Slider(1, 50, value=10, step=1, label="At most")
+            an_go = gr.Button("Find anomalies", variant="primary")
+
+        @gr.render(inputs=[an_metric, an_by, an_k], triggers=[demo.load, an_go.click])
+        def _anomalies(metric_: str, by_: str, k_: float) -> None:
+            _draw(anomalies_view(runtime, metric_, by_, k_))
+
+    with gr.Tab("Digest"):
+        with gr.Row():
+            digest_period = gr.Dropdown(["week", "month"], value="week", label="Period")
+            digest_go = gr.Button("Write the digest", variant="primary")
+
+        @gr.render(inputs=[digest_period], triggers=[demo.load, digest_go.click])
+        def _digest(period_: str) -> None:
+            _draw(insights_view(runtime, period_))
 
     with gr.Tab("Churn risk"):
         with gr.Row():

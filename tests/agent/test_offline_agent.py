@@ -144,7 +144,8 @@ def test_eval_agent_on_the_dev_cases(demo_settings) -> None:  # type: ignore[no-
 
 #: The open-world cases (refusals, several requests, comparisons, earlier lists, explanations,
 #: corrections, invalid arguments) and the share of turns each set must pass.
-OPEN_WORLD = {"openworld_dev.jsonl": 0.95, "openworld_heldout.jsonl": 0.9}
+OPEN_WORLD = {"openworld_dev.jsonl": 0.95, "openworld_heldout.jsonl": 0.9,
+              "merchant_dev.jsonl": 0.95, "merchant_heldout.jsonl": 0.8}
 
 
 @pytest.mark.parametrize(("name", "minimum"), list(OPEN_WORLD.items()))
@@ -158,7 +159,10 @@ def test_eval_agent_on_the_open_world_cases(demo_settings, name: str,  # type: i
     report = json.loads(result.stdout[result.stdout.index("{"):])
     assert report["score"] >= minimum
     categories = set(report["categories"])
-    assert {"act", "cant", "multi", "cmp", "several", "prev", "corr", "bad"} <= categories
+    if name.startswith("merchant"):
+        assert {"kpi", "hist", "coh", "anom", "dig"} <= categories
+    else:
+        assert {"act", "cant", "multi", "cmp", "several", "prev", "corr", "bad"} <= categories
 
 
 def test_eval_agent_reports_failures_and_exits_below_min_score(demo_settings,  # type: ignore[no-untyped-def]

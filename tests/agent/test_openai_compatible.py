@@ -18,7 +18,7 @@ from cartwise.agent.memory import Sessions
 from cartwise.agent.models import build_chat_model
 from cartwise.config import Settings
 from cartwise.errors import ConfigError
-from cartwise.tools.registry import TOOLS
+from cartwise.tools.registry import TOOLS, run_tool
 from tests.agent.standin import OpenAIStandIn, TextReply, ToolCall, ToolCallsReply
 
 KEY = "sk-test"
@@ -187,3 +187,21 @@ def test_refine_over_a_stored_list(demo_settings, demo_services,  # type: ignore
     schema = next(t for t in standin.requests[0]["tools"]
                   if t["function"]["name"] == "refine_results")
     assert "runtime" not in schema["function"]["parameters"]["properties"]
+
+
+def test_an_llm_writes_the_digest_from_its_facts_only(  # type: ignore[no-untyped-def]
+        demo_settings, demo_services, standin: OpenAIStandIn) -> None:
+    chat = _chat(_settings(demo_settings, standin), demo_services)
+    standin.enqueue_tool_calls([{"name": "business_insights", "arguments": {"period": "week"}}])
+    digest = run_tool(demo_services, "business_insights", {"period": "week"})
+    named = next(p for point in digest.points for p in point.products)  # type: ignore[attr-defined]
+    invented = next(n for n in demo_services.catalog.vocabulary().product_names
+                    if len(n.split()) >= 2 and n != named.name
+                    and not {w.lower() for w in named.name.split()} & {
+                        w.lower() for w in n.split()})
+    standin.enqueue_text(f"- {named.name} rose most this week.\n- Push {invented} next week.")
+    r = chat.reply("digest", "what should I look at this week?")
+    assert [s.name for s in r.tool_calls] == ["business_insights"]
+    tool_message = standin.requests[-1]["messages"][-1]
+    assert tool_message["role"] == "tool" and '"points"' in tool_message["content"]
+    assert named.name in r.reply and invented not in r.reply

@@ -13,7 +13,7 @@ from cartwise.catalog import Catalog, load_catalog
 from cartwise.config import get_settings
 from cartwise.data.load import resolve_source
 from cartwise.data.stage import build_data_stage, load_data
-from cartwise.errors import StoreError, UnknownUser
+from cartwise.errors import InvalidArgument, StoreError, UnknownUser
 from cartwise.store import Store
 from tests.analytics.factories import canonical
 
@@ -75,6 +75,18 @@ def test_served_results_equal_on_demand_results(tmp_path: Path, demo_dir: Path) 
     assert served.funnel_analysis(device="mobile") == fresh.funnel_analysis(device="mobile")
     with pytest.raises(UnknownUser):
         served.user_profile(10_000)
+    # the sales tools: precomputed calls, and calls computed from the mapped order ledger
+    for by in ("month", "week", "day", "dow", "department", "aisle"):
+        assert served.sales.sales_summary(by) == fresh.sales.sales_summary(by)
+    window = {"by": "week", "start": "2025-03-01", "end": "2025-04-15", "compare": False}
+    assert served.sales.sales_summary(**window) == fresh.sales.sales_summary(**window)
+    for u in users:
+        assert served.sales.purchase_history(u, 3) == fresh.sales.purchase_history(u, 3)
+    assert served.sales.cohort_retention("week", 9) == fresh.sales.cohort_retention("week", 9)
+    for metric in ("orders", "aov"):
+        assert (served.sales.detect_anomalies(metric, "day", 4)
+                == fresh.sales.detect_anomalies(metric, "day", 4))
+    assert served.business_insights("week") == fresh.business_insights("week")
 
 
 def test_settings_reach_the_stage(tmp_path: Path, instacart_dir: Path,
@@ -92,6 +104,15 @@ def test_settings_reach_the_stage(tmp_path: Path, instacart_dir: Path,
     # the tiny Instacart set has no calendar: the snapshot assumption, and no week trends
     assert a.user_profile(1)["time_note"].startswith("no calendar dates")
     assert a.order_trends()["by"] == "dow"
+    # nor sales by month, cohorts or anomalies; departments, a history in days and a digest
+    assert a.sales.sales_summary()["by"] == "department"
+    for call in (lambda: a.sales.sales_summary("month"), a.sales.cohort_retention,
+                 a.sales.detect_anomalies):
+        with pytest.raises(InvalidArgument):
+            call()
+    history = a.sales.purchase_history(1, 2)
+    assert history["orders"][0]["ordered_at"] is None and history["orders"][0]["days_ago"] == 0
+    assert a.business_insights()["points"][0]["topic"] == "sales"
     # banana and yogurt share one basket: enough with min_pair_count = 1
     assert a.frequently_bought_together(10)["items"]
 

@@ -744,3 +744,24 @@ def test_windows_1252_bytes_are_read_and_noted(tmp_path: Path) -> None:
     data = load_transactions([path])
     assert data.products["product_name"].tolist() == ["CAF\u00c9 MUG"]
     assert any("not valid UTF-8" in n for n in data.report.notes)
+
+
+# ----------------------------------------------------------------------------- currency
+
+
+def test_the_home_country_gives_the_currency(tmp_path: Path) -> None:
+    rows = [row("1", "10001", 2, "2024-01-05 10:00", country="United Kingdom"),
+            row("2", "10002", 1, "2024-01-06 10:00", customer="12418.0",
+                country="United Kingdom"),
+            row("3", "10001", 1, "2024-01-07 10:00", customer="12419.0", country="France")]
+    data = load_transactions([write_log(tmp_path, rows)])
+    assert data.currency == "GBP"
+    assert any("prices taken as GBP" in n and "CARTWISE_CURRENCY" in n
+               for n in data.report.notes)
+
+
+def test_no_home_country_guesses_no_currency(tmp_path: Path) -> None:
+    rows = [row("1", "10001", 2, "2024-01-05 10:00", country="France"),
+            row("2", "10002", 1, "2024-01-06 10:00", customer="12418.0", country="Spain"),
+            row("3", "10001", 1, "2024-01-07 10:00", customer="12419.0", country="Belgium")]
+    assert load_transactions([write_log(tmp_path, rows)]).currency is None

@@ -49,6 +49,8 @@ OPERATIONS = [
     "GET /users", "GET /users/{user_id}/profile", "GET /users/{user_id}/similar",
     "GET /analytics/segments", "GET /analytics/churn", "GET /analytics/ltv",
     "GET /analytics/journey", "GET /analytics/funnel", "GET /analytics/trends",
+    "GET /analytics/sales", "GET /users/{user_id}/orders", "GET /analytics/cohorts",
+    "GET /analytics/anomalies", "GET /analytics/insights",
 ]
 EXCLUDED = ["POST /admin/retrain"]
 

@@ -114,6 +114,12 @@ def test_request_ids(api: httpx.Client) -> None:
     ("/analytics/journey", "summary"),
     ("/analytics/funnel?by=device", "summary"),
     ("/analytics/trends?by=dow", "summary"),
+    ("/analytics/sales?by=month", "compare"),
+    ("/analytics/sales?by=department&start=2025-01-01&end=2025-03-31&compare=false", "rows"),
+    ("/users/42/orders?orders=2", "orders"),
+    ("/analytics/cohorts?by=week&periods=6&metric=revenue", "matrix"),
+    ("/analytics/anomalies?metric=revenue&by=week&k=3", "anomalies"),
+    ("/analytics/insights?period=month", "points"),
 ])
 def test_rest_endpoints(api: httpx.Client, path: str, key: str) -> None:
     r = api.get(path)
@@ -132,7 +138,8 @@ def test_post_recommendations(api: httpx.Client) -> None:
 @pytest.mark.parametrize("path", ["/recommendations/987654321", "/users/987654321/profile",
                                   "/users/987654321/similar", "/analytics/churn?user_id=987654321",
                                   "/products/99999999", "/products/99999999/similar",
-                                  "/products/99999999/bought-together"])
+                                  "/products/99999999/bought-together",
+                                  "/users/987654321/orders"])
 def test_unknown_ids_are_404(api: httpx.Client, path: str) -> None:
     r = api.get(path)
     assert r.status_code == 404, r.text
@@ -179,6 +186,13 @@ def test_openapi_documents_the_result_shapes(api: httpx.Client) -> None:
     ("/products/abc", "product_id"),
     ("/analytics/trends?by=year", "by"),
     ("/users?limit=0", "limit"),
+    ("/analytics/sales?by=quarter", "by"),
+    ("/analytics/sales?start=2025-02-30", "start"),
+    ("/analytics/sales?start=2025-03-01&end=2025-02-01", "end"),
+    ("/users/42/orders?orders=0", "orders"),
+    ("/analytics/cohorts?periods=30", "periods"),
+    ("/analytics/anomalies?metric=profit", "metric"),
+    ("/analytics/insights?period=year", "period"),
 ])
 def test_bad_arguments_are_422_naming_the_field(api: httpx.Client, path: str,
                                                 field: str) -> None:

@@ -36,17 +36,22 @@ CATALOGUE: dict[str, set[str]] = {
     "customer_journey": set(),
     "funnel_analysis": {"device", "sex", "by"},
     "order_trends": {"by"},
+    "sales_summary": {"by", "start", "end", "compare"},
+    "purchase_history": {"user_id", "orders"},
+    "cohort_retention": {"by", "periods", "metric"},
+    "detect_anomalies": {"metric", "by", "k"},
+    "business_insights": {"period"},
     "refine_results": {"source", "sort_by", "order", "min_price", "max_price", "department",
                        "exclude_purchased", "position", "k"},
 }
 #: The catalogue's defaults of k.
 DEFAULT_K = {"recommend_products": 5, "search_products": 5, "similar_products": 5,
              "frequently_bought_together": 5, "popular_products": 10, "similar_users": 5,
-             "churn_risk": 10, "lifetime_value": 10}
+             "churn_risk": 10, "lifetime_value": 10, "detect_anomalies": 10}
 REQUIRED = {"recommend_products": {"user_id"}, "search_products": {"query"},
             "similar_products": {"product"}, "frequently_bought_together": {"product"},
             "similar_users": {"user_id"}, "user_profile": {"user_id"},
-            "product_details": {"product"}}
+            "product_details": {"product"}, "purchase_history": {"user_id"}}
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +68,7 @@ def invoke(tool: BaseTool, args: dict[str, Any], call_id: str = "c1") -> ToolMes
 
 def test_the_catalogue_tools(tools: dict[str, BaseTool]) -> None:
     assert list(tools) == list(TOOLS)
-    assert set(tools) == set(CATALOGUE) and len(tools) == 15
+    assert set(tools) == set(CATALOGUE) and len(tools) == 20
     for tool in tools.values():
         assert len(tool.description) > 40
 

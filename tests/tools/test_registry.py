@@ -19,7 +19,7 @@ from cartwise.cli import app
 from cartwise.errors import InvalidArgument
 from cartwise.tools.registry import TOOLS, run_tool
 from cartwise.tools.render import for_model
-from cartwise.tools.results import Failure, ProductList, ToolResult
+from cartwise.tools.results import Failure, ProductList, ToolResult, mentions
 
 if TYPE_CHECKING:
     from cartwise.config import Settings
@@ -46,6 +46,11 @@ HAPPY_ARGS: dict[str, dict[str, Any]] = {
     "customer_journey": {},
     "funnel_analysis": {"by": "device"},
     "order_trends": {"by": "week"},
+    "sales_summary": {"by": "month"},
+    "purchase_history": {"user_id": USER, "orders": 3},
+    "cohort_retention": {"by": "month", "periods": 6},
+    "detect_anomalies": {"metric": "revenue", "k": 5},
+    "business_insights": {"period": "week"},
 }
 
 
@@ -103,7 +108,7 @@ MEMORY_TOOLS = {"refine_results"}
 def test_happy_args_cover_the_catalogue() -> None:
     assert set(HAPPY_ARGS) | MEMORY_TOOLS == set(TOOLS)
     assert {n for n, spec in TOOLS.items() if spec.uses_memory} == MEMORY_TOOLS
-    assert len(TOOLS) == 15
+    assert len(TOOLS) == 20
 
 
 # ------------------------------------------------------------------------------ happy paths
@@ -331,7 +336,9 @@ CONTRACT_CALLS = [*HAPPY_ARGS.items(), ("churn_risk", {"user_id": USER}),
                   ("lifetime_value", {"k": 3}), ("funnel_analysis", {}),
                   ("recommend_products", {"user_id": UNKNOWN_USER}),
                   ("user_profile", {"user_id": UNKNOWN_USER}),
-                  ("product_details", {"product": NONSENSE}), ("popular_products", {"k": 0})]
+                  ("product_details", {"product": NONSENSE}), ("popular_products", {"k": 0}),
+                  ("purchase_history", {"user_id": UNKNOWN_USER}),
+                  ("cohort_retention", {"periods": 30}), ("sales_summary", {"start": "x"})]
 
 
 @pytest.mark.parametrize(("name", "args"), CONTRACT_CALLS,
@@ -521,3 +528,46 @@ def test_never_bought_recommendations_stay_personal(demo_services: Services) -> 
     r = call(demo_services, "recommend_products", user_id=42, exclude_purchased=True, k=10)
     models = {item["model"] for item in r["items"]}
     assert len(r["items"]) == 10 and models & {"als", "item_cf"}, models
+
+
+# ------------------------------------------------------------------------------ sales tools
+
+
+def test_sales_summary_compares_and_names_its_currency(demo_services: Services) -> None:
+    r = call(demo_services, "sales_summary")
+    assert r["by"] == "month" and r["currency"] == "USD" and r["rows"]
+    cmp_ = r["compare"]
+    assert cmp_["period"] > cmp_["previous"] and set(cmp_["change"]) >= {"revenue", "aov"}
+    assert r["summary"].startswith(f"{cmp_['period']}: revenue $")
+    assert [c["title"] for c in r["charts"]][:2] == ["Revenue by month",
+                                                     "Average order value by month"]
+    bad = run_tool(demo_services, "sales_summary", {"by": "quarter"})
+    assert bad.kind == "failure" and bad.argument == "by"  # type: ignore[attr-defined]
+
+
+def test_purchase_history_entries_are_catalogue_products(demo_services: Services) -> None:
+    r = call(demo_services, "purchase_history", user_id=USER, orders=2)
+    assert r["user_id"] == USER and len(r["orders"]) == 2
+    newest, older = r["orders"]
+    assert newest["order_number"] > older["order_number"]
+    for item in newest["items"]:
+        assert_product(item)
+        assert item["quantity"] >= 1 and item["line_value"] is not None
+    assert sum(i["line_value"] for i in newest["items"]) == pytest.approx(newest["value"],
+                                                                           abs=0.02)
+    mentioned = mentions(run_tool(demo_services, "purchase_history", {"user_id": USER}))
+    assert USER in mentioned.user_ids and mentioned.products
+
+
+def test_anomalies_and_digest_point_at_real_tools(demo_services: Services) -> None:
+    a = call(demo_services, "detect_anomalies", metric="orders", by="day", k=3)
+    assert len(a["anomalies"]) <= 3 and len(a["series"]["x"]) == a["n_periods"]
+    for x in a["anomalies"]:
+        assert (x["value"] > x["high"]) == (x["direction"] == "spike")
+        assert x["low"] <= x["expected"] <= x["high"]
+    d = call(demo_services, "business_insights", period="month")
+    assert d["points"] and d["period"] == "month"
+    assert {p["tool"] for p in d["points"]} <= set(TOOLS)
+    assert {"sales", "churn"} <= {p["topic"] for p in d["points"]}
+    c = call(demo_services, "cohort_retention", by="week", periods=8, metric="revenue")
+    assert len(c["cohorts"]) == 8 and all(len(x["values"]) == 8 for x in c["cohorts"])

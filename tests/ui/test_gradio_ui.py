@@ -36,7 +36,8 @@ def test_build_ui_builds_the_three_tabs(demo_runtime: Runtime) -> None:
     kinds = {type(b).__name__ for b in demo.blocks.values()}
     assert {"Chatbot", "Textbox", "State", "Tab", "Dropdown", "HTML"} <= kinds
     labels = {getattr(b, "label", None) for b in demo.blocks.values()}
-    assert {"Chat", "Recommendations", "Analytics", "Funnel", "Churn risk"} <= labels
+    assert {"Chat", "Recommendations", "Analytics", "Funnel", "Churn risk", "Sales", "Cohorts",
+            "Anomalies", "Digest"} <= labels
 
 
 def test_chat_turn_streams_the_tool_step_then_the_reply(demo_runtime: Runtime) -> None:
@@ -202,6 +203,45 @@ def test_churn_view_lists_the_top_k(demo_runtime: Runtime) -> None:
     assert len(view.table) == 5
     assert {"user_id", "score", "level", "reason"} <= set(view.table.columns)
     assert view.table["score"].is_monotonic_decreasing
+
+
+def test_sales_view_shows_the_comparison(demo_runtime: Runtime) -> None:
+    view = ui.sales_view(demo_runtime, "month")
+    _has_rows(view)
+    assert [c.title for c in view.charts][:2] == ["Revenue by month",
+                                                  "Average order value by month"]
+    assert view.charts[0].kind == "line"
+    assert view.table.columns[0] == "figure" and "change" in view.table.columns
+    assert "revenue" in view.table["figure"].tolist()
+    by_department = ui.sales_view(demo_runtime, "department")
+    assert by_department.charts[0].kind == "bar" and by_department.charts[0].order
+
+
+def test_cohorts_view_is_a_heatmap(demo_runtime: Runtime) -> None:
+    view = ui.cohorts_view(demo_runtime, "month", 6, "shoppers")
+    assert view.ok and view.charts
+    html_table = view.table.to_html()
+    assert "background-color: rgba(34, 139, 84" in html_table and "100%" in html_table
+    assert list(view.table.data["cohort"])[-1] == view.table.data.index[-1]
+    bad = ui.cohorts_view(demo_runtime, "month", 30, "shoppers")
+    assert not bad.ok and "periods" in bad.summary
+
+
+def test_anomalies_view_marks_them_on_the_series(demo_runtime: Runtime) -> None:
+    view = ui.anomalies_view(demo_runtime, "revenue", "day", 5)
+    assert view.ok
+    line, marks = view.charts
+    assert line.kind == "line" and {"revenue", "expected", "low", "high"} <= set(
+        line.frame["series"])
+    assert marks.kind == "scatter" and len(marks.frame) == len(view.table) <= 5
+    assert pd.api.types.is_datetime64_any_dtype(marks.frame["x"])
+    assert {"when", "expected", "range", "moved most"} <= set(view.table.columns)
+
+
+def test_digest_view_lists_the_points_with_their_tools(demo_runtime: Runtime) -> None:
+    view = ui.insights_view(demo_runtime, "week")
+    assert view.ok and view.points
+    assert any("(sales_summary)" in p for p in view.points)
 
 
 class _ScriptedChat:

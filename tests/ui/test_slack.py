@@ -220,6 +220,20 @@ def test_mention_is_answered_once_in_its_thread(
     assert history[0] == {"role": "user", "content": "what should user 42 buy next?"}
 
 
+def test_the_digest_reads_well_in_slack(
+        serve: Callable[..., BotServer], standin: SlackStandIn, demo_settings: Settings,
+        demo_runtime: Runtime) -> None:
+    bot = serve(demo_runtime, slack_settings(demo_settings, standin))
+    body = mention(f"<@{BOT_USER}> what should I look at this week?", new_channel())
+    assert bot.send(body).status_code == 200
+    [posted] = standin.wait_for_messages(1)
+    lines = posted.text.splitlines()
+    assert lines[0].startswith("*What to look at (week of ") and lines[0].endswith(":*")
+    bullets = [x for x in lines if x.startswith("• ")]
+    assert len(bullets) >= 3 and "$" in posted.text
+    assert "_tools: business_insights (" in posted.text
+
+
 def test_acknowledged_before_the_answer(serve: Callable[..., BotServer],
                                         standin: SlackStandIn) -> None:
     chat = GatedChat(CannedChat("Bananas."))

@@ -29,6 +29,50 @@ PLURAL_USERS = re.compile(r"\b(?:customers|users|shoppers|clients|people|buyers|
 _PRONOUN = re.compile(r"\b(?:it|that|this|those|these|them|same)\b")
 
 
+def _sales(s: Slots, args: dict[str, Any]) -> None:
+    """sales_summary: a grouping (department, aisle, day), else the order-trend split, else the
+    period a question compares ("last month"); a window of dates."""
+    sales = s.sales
+    by = sales.group or s.trend_by or sales.period
+    if by is not None:
+        args["by"] = by
+    for key in ("start", "end"):
+        value = getattr(sales, key)
+        if value is not None:
+            args[key] = value
+
+
+def _cohorts(s: Slots, args: dict[str, Any]) -> None:
+    """cohort_retention: by month or week, how many periods, shoppers or revenue."""
+    unit = s.sales.period_unit or (s.trend_by if s.trend_by in ("month", "week") else None)
+    if unit is not None:
+        args["by"] = unit
+    if s.sales.periods is not None:
+        args["periods"] = s.sales.periods
+    if s.sales.metric == "revenue":
+        args["metric"] = "revenue"
+
+
+def _anomalies(s: Slots, args: dict[str, Any]) -> None:
+    """detect_anomalies: the figure (orders unless another is named), days or weeks."""
+    if s.sales.metric is not None:
+        args["metric"] = s.sales.metric
+    if s.trend_by == "week" and s.sales.period != "week":  # "weekly", not "this week"
+        args["by"] = "week"
+
+
+def _insights(s: Slots, args: dict[str, Any]) -> None:
+    """business_insights: the week or the month."""
+    period = s.sales.period or (s.trend_by if s.trend_by in ("week", "month") else None)
+    if period is not None:
+        args["period"] = period
+
+
+#: How the merchant's tools take their arguments from the slots.
+SALES_ARGUMENTS = {"sales_summary": _sales, "cohort_retention": _cohorts,
+                   "detect_anomalies": _anomalies, "business_insights": _insights}
+
+
 def _price_value(value: float) -> float | int:
     return int(value) if float(value).is_integer() else round(value, 2)
 
@@ -158,6 +202,16 @@ class ArgumentFiller:
             self._funnel(s, args)
         elif intent == "order_trends" and s.trend_by is not None:
             args["by"] = s.trend_by
+        elif intent == "purchase_history":
+            uid = self.user(s, ctx, required=True)
+            if uid is not None:
+                args["user_id"] = uid
+            if "user_id" not in args:
+                return None, "user_id"
+            if s.sales.orders is not None:
+                args["orders"] = s.sales.orders
+        elif intent in SALES_ARGUMENTS:
+            SALES_ARGUMENTS[intent](s, args)
         return PlannedCall(intent, args), None
 
     def _recommend(self, s: Slots, ctx: Context, args: dict[str, Any],

@@ -15,17 +15,19 @@ from typing import Any
 
 from cartwise.agent.planner.policy import Refusal
 from cartwise.agent.planner.types import PlannedCall
-from cartwise.catalog import Product
-from cartwise.tools.render import filters_text, money
+from cartwise.catalog import Product, money
+from cartwise.tools.render import filters_text
 from cartwise.tools.results import (
     AboutProduct,
     BestSellers,
     BoughtTogether,
+    BusinessInsights,
     ChurnEntry,
     Failure,
     Partner,
     ProductDetails,
     ProductList,
+    PurchaseHistory,
     Recommendations,
     RecommendedProduct,
     RefinedProducts,
@@ -57,6 +59,10 @@ CAPABILITIES: tuple[str, ...] = (
     "the customer journey (first-time vs repeat shoppers)",
     'the conversion funnel ("where do mobile users drop off?")',
     'order trends ("orders by day of the week", "by hour")',
+    'sales and KPIs ("revenue last month", "average order value", "revenue by department")',
+    'a shopper\'s purchase history ("what did user 42 buy last time?")',
+    'cohort retention, unusual days ("anything unusual this week?") and a weekly digest ("what '
+    'should I look at today?")',
     'working on an earlier list ("which of those is cheapest?", "sort them by price", "why did '
     'you suggest the first one?")',
     'several questions at once ("profile and recommendations of user 3", "compare user 5 and '
@@ -101,6 +107,7 @@ OFFERS: dict[str, str] = {
     "product_details": "show the details of {what} (price, aisle, how well it sells)",
     "search_products": "search the catalogue for {what}",
     "order_trends": "show order trends: orders, items and revenue by day, week or month",
+    "sales_summary": "show revenue, orders and average order value by period or department",
     "customer_journey": "show the customer journey: repeat orders, basket sizes, reorders",
     "popular_products": "show the best sellers",
     "funnel_analysis": "show the conversion funnel from visit to payment",
@@ -133,6 +140,11 @@ MEANINGS: dict[str, str] = {
     "product_details": "the details of {what}",
     "churn_risk": "{who}'s churn risk",
     "lifetime_value": "{who}'s lifetime value",
+    "sales_summary": "the sales figures (revenue, orders, average order value)",
+    "purchase_history": "{who}'s recent orders",
+    "cohort_retention": "how cohorts of new shoppers keep ordering",
+    "detect_anomalies": "unusual days or weeks",
+    "business_insights": "a digest of what changed",
 }
 
 
@@ -395,6 +407,33 @@ def compare_reply(results: Sequence[ShopperProfile | ProductDetails]) -> str:
     return "\n".join(lines)
 
 
+def _history_reply(result: PurchaseHistory) -> str:
+    """A shopper's recent orders, one line each, newest first."""
+    if not result.orders:
+        return _clean(result.summary)
+    lines = [f"User {result.user_id}'s last {len(result.orders)} of {result.total_orders:,} "
+             "orders, newest first:"]
+    for o in result.orders:
+        when = (o.ordered_at[:10] if o.ordered_at else
+                f"{_num(o.days_ago, 0)} days before the snapshot" if o.days_ago else
+                "at the snapshot")
+        value = f", {money(o.value, result.currency)}" if o.value is not None else ""
+        items = ", ".join(_clean(i.name) + (f" x{i.quantity}" if i.quantity > 1 else "")
+                          for i in o.items[:6])
+        more = f" and {len(o.items) - 6} more" if len(o.items) > 6 else ""
+        lines.append(f"- {when} ({o.units:,} items{value}): {items}{more}")
+    return "\n".join(lines)
+
+
+def _insights_reply(result: BusinessInsights) -> str:
+    """The digest's points as a list."""
+    if not result.points:
+        return _clean(result.summary)
+    head = (f"**What to look at ({result.period} of {result.period_label}):**"
+            if result.period_label else f"**What to look at this {result.period}:**")
+    return "\n".join([head, *(f"- {_clean(p.text)}" for p in result.points)])
+
+
 def compose_one(call: PlannedCall, result: ToolResult | None) -> str:
     """The reply part for one call and its (typed) result; None: the call gave none."""
     if result is None:
@@ -410,6 +449,10 @@ def compose_one(call: PlannedCall, result: ToolResult | None) -> str:
         return _product_list_reply(call, result, currency)
     if isinstance(result, ShopperList):
         return _user_list_reply(call, result, currency)
+    if isinstance(result, PurchaseHistory):
+        return _history_reply(result)
+    if isinstance(result, BusinessInsights):
+        return _insights_reply(result)
     return _clean(result.summary)
 
 

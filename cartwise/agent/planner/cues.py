@@ -81,6 +81,7 @@ CUES: Mapping[str, tuple[tuple[re.Pattern[str], float], ...]] = {
                     r"like|buys? like|behaves? like|lookalikes?|neighbou?rs?|peer group|peers|"
                     r"doppelgangers?|twins?|similar (?:users?|customers?|shoppers?|clients?|"
                     r"people|buyers?)\b"), 0.35),
+        (re.compile(r"\bsimilar (?:purchase|order|buying|shopping) histor(?:y|ies)\b"), 0.45),
     ),
     "user_profile": (
         (_COMPARE, 0.3),
@@ -106,7 +107,7 @@ CUES: Mapping[str, tuple[tuple[re.Pattern[str], float], ...]] = {
         (re.compile(r"\b(?:segment\w*|rfm|clusters?|clustering|k-?means|personas?|groups? of "
                     r"(?:customers|shoppers|users|clients)|(?:customer|shopper|client) (?:groups|"
                     r"types|base)|customer ?base|champions|hibernating|break (?:down|up)|recency|"
-                    r"monetary|cohorts?|types of (?:customers|shoppers)|clientele)\b"), 0.4),
+                    r"monetary|types of (?:customers|shoppers)|clientele)\b"), 0.4),
     ),
     "churn_risk": (
         (re.compile(r"\b(?:churn\w*|at[- ]risk|risk of (?:leaving|losing|churn\w*|lapsing)|"
@@ -149,6 +150,44 @@ CUES: Mapping[str, tuple[tuple[re.Pattern[str], float], ...]] = {
                     r"monthly|hourly) (?:orders?|volume|sales)|time of (?:the )?day|day of (?:the"
                     r" )?week|weekday|shopping (?:hours|times|days)|most orders|number of orders)"
                     r"\b"), 0.3),
+    ),
+    "sales_summary": (
+        (re.compile(r"\b(?:revenue|sales|turnover|takings|income|gmv|kpis?|key figures|"
+                    r"average (?:order|basket|ticket) (?:value|size)|aov|(?:order|basket|cart) "
+                    r"value|(?:value|spend) per (?:order|basket)|how much (?:did|do|does|have|has)"
+                    r" (?:we|the (?:shop|store|business)|you) (?:sell|make|earn|take)|"
+                    r"(?:did|do) we (?:make|earn|sell)|money (?:did|do) we (?:make|take|earn)|"
+                    r"take in|sales report|new (?:vs\.? |versus |and )?returning|units sold|"
+                    r"items per order)\b"), 0.3),
+        (re.compile(r"\b(?:departments?|aisles?|categor(?:y|ies))\b.{0,40}\b(?:money|revenue|"
+                    r"sales|sell\w*|earn\w*)\b"), 0.4),
+    ),
+    "purchase_history": (
+        (re.compile(r"\b(?:(?<!similar )(?:purchase|order|buying|shopping) history|"
+                    r"past (?:orders|purchases|baskets)|previous (?:\d+ )?orders|recent orders|"
+                    r"last (?:\d+ )?(?:orders|baskets?|purchases?)|"
+                    r"what (?:did|has|have) (?:\w+ ){0,3}?(?:buy|bought|"
+                    r"order|ordered|get|got|purchase|purchased)(?: last time| recently| before)?|"
+                    r"(?:in|of) (?:their|his|her|the) (?:last )?(?:order|basket)|last time)\b"),
+         0.35),
+    ),
+    "cohort_retention": (
+        (re.compile(r"\b(?:cohorts?|retention (?:by|per|of|curve|table|matrix)|(?:signup|"
+                    r"sign-up|first[- ]order|joining) (?:month|week|date)|still (?:ordering|"
+                    r"buying|active|shopping)|stick around|keep (?:buying|ordering|coming))\b"),
+         0.4),
+    ),
+    "detect_anomalies": (
+        (re.compile(r"\b(?:anomal\w*|unusual|abnormal|outliers?|spikes?|dips?|odd|strange|"
+                    r"weird|unexpected|sudden (?:drop|rise|jump|fall|spike)|drops? or (?:spikes|"
+                    r"rises)|out of the ordinary|alerts?)\b"), 0.4),
+    ),
+    "business_insights": (
+        (re.compile(r"\b(?:digest|insights?|what (?:should|do) i (?:look at|check|watch)|what "
+                    r"changed|what is going on|what's going on|highlights|brief(?:ing)?|"
+                    r"(?:meeting|board|management) (?:update|summary|report|notes)|"
+                    r"key takeaways|needs? (?:my )?attention|business (?:update|summary|review)|"
+                    r"how (?:is|was) the (?:shop|store|business) doing|summari[sz]e how)\b"), 0.4),
     ),
     "greeting": (
         (re.compile(r"^(?:hi|hello|hey|howdy|greetings|yo|good (?:morning|afternoon|evening|day))"

@@ -39,11 +39,25 @@ def applicable(tool: str, s: Slots) -> bool:
         "exclude_purchased": s.exclude_purchased,
         "device": s.device is not None or s.funnel_by is not None,
         "sex": s.sex is not None,
-        "by": (s.funnel_by is not None or s.device is not None or s.sex is not None)
-        if tool == "funnel_analysis" else s.trend_by is not None,
+        "by": _by_stated(tool, s),
         "product": s.ordinal is not None or s.product_id is not None,
+        "start": s.sales.start is not None,
+        "end": s.sales.end is not None,
+        "metric": s.sales.metric is not None,
+        "orders": s.sales.orders is not None,
+        "periods": s.sales.periods is not None,
+        "period": s.sales.period is not None,
     }
     return any(found.get(a, False) for a in TOOL_ARGS.get(tool, ()))
+
+
+def _by_stated(tool: str, s: Slots) -> bool:
+    """Whether the message names a split of ``tool``'s kind."""
+    if tool == "funnel_analysis":
+        return s.funnel_by is not None or s.device is not None or s.sex is not None
+    if tool == "sales_summary":
+        return s.sales.group is not None or s.trend_by is not None
+    return s.trend_by is not None
 
 
 def strongest_cue(kw: Mapping[str, float]) -> str | None:

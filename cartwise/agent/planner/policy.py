@@ -60,7 +60,7 @@ ACTIONS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
 UNANSWERABLE: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
     (re.compile(pattern), about, offer) for pattern, about, offer in (
         (r"\b(?:profit\w*|margins?|gross margin|net income|ebitda|earnings|cost of goods|cogs|"
-         r"markup)\b", "profit or margins (the data has sale prices, not costs)", "order_trends"),
+         r"markup)\b", "profit or margins (the data has sale prices, not costs)", "sales_summary"),
         (r"\b(?:stock levels?|in stock|out of stock|stock-?outs?|inventory|warehouse|on hand|"
          r"how many (?:\w+ )?(?:are )?left|units left|supplier\w*|suppliers?|vendors?)\b",
          "stock or suppliers (the data has sales, not inventory)", "search_products"),
@@ -70,26 +70,6 @@ UNANSWERABLE: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         (r"\b(?:ad spend|advertising|marketing (?:spend|budget|campaigns?)|campaigns?|"
          r"cac|acquisition cost|cost per (?:click|acquisition)|roas|roi)\b",
          "marketing costs or campaigns", "funnel_analysis"),
-        (r"\b(?:revenue|sales|turnover|takings|income|gmv|money (?:did|do) we (?:make|take|earn)|"
-         r"(?:did|do|have) we (?:make|earn|sell|take in))\b(?=.*\b(?:last|this|yesterday|today|"
-         r"per|by|each|every|week|month|year|quarter|total|so far|recently|lately|since|vs\.?|"
-         r"compared|growth|grow|grew|change|trend|day|daily|weekly|monthly|yearly|ytd|mtd)\b)"
-         r"(?!.*\b(?:customers?|shoppers?|users?|clients?) (?:who|that|with)\b)",
-         "revenue and sales figures per period (a sales summary tool is not built yet)",
-         "order_trends"),
-        (r"\b(?:average order value|aov|average basket value|basket value of (?:all|our)|"
-         r"average (?:spend|ticket) per order)\b",
-         "the average order value (a sales summary tool is not built yet)", "customer_journey"),
-        (r"\b(?:cohorts?|retention (?:by|per) (?:month|week|signup)|cohort retention)\b",
-         "cohort retention (not built yet)", "customer_journey"),
-        (r"\b(?:anomal\w*|unusual|outliers?|spikes?|sudden (?:drop|rise|jump)|what changed|"
-         r"(?:weekly|daily) digest|what should i look at)\b",
-         "anomalies or a digest of what changed (not built yet)", "order_trends"),
-        (r"\b(?:what did (?:user|customer|shopper|client) \d+ (?:buy|order|get)|last (?:order|"
-         r"basket) of|(?:order|purchase) history|past orders|previous orders|what (?:was|were) "
-         r"in (?:their|his|her|the) (?:last )?(?:order|basket))\b",
-         "a shopper's individual orders (a purchase history tool is not built yet)",
-         "user_profile"),
     ))
 
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from cartwise.agent.planner.mentions import CatalogMatcher, Mention
+from cartwise.agent.planner.sales_slots import MONTH_WORDS, PATTERNS, SalesSlots, extract_sales
 
 USER_WORDS = (r"(?:users?|customers?|shoppers?|clients?|members?|buyers?|consumers?|accounts?|"
               r"persons?|patrons?|subscribers?)")
@@ -201,7 +202,9 @@ class Slots:
     ``superlative``: one extreme asked for ("cheapest" -> "price", "most popular" ->
     "popularity", "most valuable" -> "value", "best match" -> "score", with ``order``);
     ``explain``: a why question ("why did you suggest the first one?"); ``list_ref``: words
-    pointing at an earlier list ("of those", "these", "the ones").
+    pointing at an earlier list ("of those", "these", "the ones"). ``sales``: dates, figures,
+    groupings and counts of a merchant's question
+    (:mod:`~cartwise.agent.planner.sales_slots`).
     ``cue_text``: the text without the numbers, prices and references used (for keyword cues:
     "any price" is no question about a price). ``follow_marker``: words that continue
     the previous request ("and for ...", "instead", "make it"). ``rest``: the text with every used
@@ -235,6 +238,7 @@ class Slots:
     superlative: str | None = None
     explain: bool = False
     list_ref: bool = False
+    sales: SalesSlots = field(default_factory=SalesSlots)
     cue_text: str = ""
     follow_marker: bool = False
     rest: str = ""
@@ -365,6 +369,9 @@ def extract(text: str, catalog: CatalogMatcher | None = None, list_len: int = 0,
         has_prices: without prices in the data, price phrases are not turned into filters.
     """
     s = Slots(text=text, rest=text)
+    s.sales, spans = extract_sales(text)  # dates and order counts are not ids nor k
+    for start, end in spans:
+        s.blank(start, end)
     # product ids and list positions first: "item 3" is not user 3 nor a count
     for m in _PRODUCT_ID.finditer(text):
         word, value = m.group(1), int(m.group(2))
@@ -481,7 +488,7 @@ def known_words() -> set[str]:
                 _ORDINAL_NOUN, _CHEAPEST, _USER_REF, _BY_DEVICE, _BY_SEX, _K_BEFORE, _K_AFTER,
                 _K_MOST, _K_ONLY, _FOLLOW]
     patterns += [p for _, p in _STRATEGIES] + [p for _, p in _DEVICE] + [p for _, p in _SEX]
-    patterns += [p for _, p in _TRENDS]
+    patterns += [p for _, p in _TRENDS] + list(PATTERNS)
     sources = [p.pattern for p in patterns] + [USER_WORDS, _MAX_WORDS, _MAX_WEAK, _MIN_STRONG,
                                                _MIN_WEAK, _CUR, _NOT_PRICE, _COUNT_NOUNS]
-    return {w for src in sources for w in pattern_words(src)}
+    return {w for src in sources for w in pattern_words(src)} | set(MONTH_WORDS)

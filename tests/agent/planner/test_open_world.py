@@ -46,7 +46,7 @@ def test_a_refusal_offers_the_closest_thing_for_the_subject(real_planner: Planne
 
 @pytest.mark.parametrize("message", [
     "what is our gross margin on cheese", "how many units of milk are left in the warehouse",
-    "what was our revenue last month?", "show me the star ratings of the granola",
+    "how much did we spend on advertising last month?", "show me the star ratings of the granola",
 ])
 def test_figures_no_tool_gives_are_not_answered_by_another_tool(real_planner: Planner,
                                                                 message: str) -> None:
@@ -60,6 +60,9 @@ def test_reading_words_are_not_mistaken_for_actions(real_planner: Planner) -> No
     assert calls(real_planner, "drop the price filter")[0] == [] or True  # no refusal below
     assert real_planner.plan([], "order trends by month").calls[0].name == "order_trends"
     assert real_planner.plan([], "which customers bring in the most revenue?").calls
+    # figures the sales tools give are answered by them
+    assert calls(real_planner, "what was our revenue last month?")[0] == [
+        ("sales_summary", {"by": "month"})]
 
 
 # ------------------------------------------------------------------------------ several requests

@@ -164,3 +164,44 @@ def test_follow_markers_and_rest() -> None:
 def test_product_pronouns() -> None:
     assert is_product_pronoun("it") and is_product_pronoun("that one")
     assert not is_product_pronoun("bananas")
+
+
+# ------------------------------------------------------------------------------ sales slots
+
+
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("revenue in march 2025", "2025-03-01", "2025-03-31"),
+    ("sales between 2025-01-01 and 2025-02-15", "2025-01-01", "2025-02-15"),
+    ("orders from jan 2024 to april 2024", "2024-01-01", "2024-04-30"),
+    ("revenue since 2024", "2024-01-01", None),
+    ("sales until 2023-06-30", None, "2023-06-30"),
+    ("how much did we sell in 2024", "2024-01-01", "2024-12-31"),
+    ("revenue on 2025-02", "2025-02-01", "2025-02-28"),
+    ("what was our revenue last month", None, None),
+])
+def test_dates_become_a_window(text: str, start: str | None, end: str | None) -> None:
+    s = extract(text)
+    assert (s.sales.start, s.sales.end) == (start, end)
+    assert s.user_id is None and s.k is None  # a year is no user id nor a count
+
+
+@pytest.mark.parametrize(("text", "field", "value"), [
+    ("what's our average order value", "metric", "aov"),
+    ("unusual days in revenue", "metric", "revenue"),
+    ("anomalies in shopper numbers", "metric", "shoppers"),
+    ("revenue by department", "group", "department"),
+    ("which aisle sells most", "group", "aisle"),
+    ("how did sales do yesterday", "group", "day"),
+    ("how did last month compare", "period", "month"),
+    ("weekly digest", "period", "week"),
+    ("show user 4's last 3 orders", "orders", 3),
+    ("what did user 4 buy last time", "orders", 1),
+    ("cohorts for the last 6 months", "periods", 6),
+])
+def test_sales_slots(text: str, field: str, value: object) -> None:
+    assert getattr(extract(text).sales, field) == value
+
+
+def test_an_order_count_is_not_k_and_the_user_stays() -> None:
+    s = extract("show user 4's last 3 orders")
+    assert s.user_id == 4 and s.k is None and s.sales.orders == 3
