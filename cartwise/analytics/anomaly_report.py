@@ -58,16 +58,15 @@ def report_key(metric: str, by: str) -> str:
     return result_key("detect_anomalies", metric=metric, by=by)
 
 
-def series(led: Ledger, metric: str, by: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(codes, values, code of each order)``: the metric per period over the data's range
-    (empty periods are 0 orders; their aov is unknown, NaN)."""
+def series(led: Ledger, metric: str, by: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, values)``: the metric per period over the data's range (empty periods are 0
+    orders; their aov is unknown, NaN)."""
     code_all = led.codes(by)
     if not len(code_all):
-        return np.empty(0, np.int64), np.empty(0), code_all
-    hi = int(code_all.max())
-    if P.last_day(hi, by) > led.last_day and hi > int(code_all.min()):
-        hi -= 1  # the last week is partial: its low value is no anomaly
-    lo = int(code_all.min())
+        return np.empty(0, np.int64), np.empty(0)
+    lo, hi = int(code_all.min()), int(code_all.max())
+    if hi > lo:
+        hi = P.complete(hi, by, led.last_day)  # a partial last week's low value is no anomaly
     if by == "day":
         lo = max(lo, hi - MAX_SERIES_DAYS + 1)
     n = hi - lo + 1
@@ -83,7 +82,7 @@ def series(led: Ledger, metric: str, by: str) -> tuple[np.ndarray, np.ndarray, n
         with np.errstate(invalid="ignore", divide="ignore"):
             values = revenue if metric == "revenue" else np.where(orders > 0,
                                                                   revenue / orders, np.nan)
-    return np.arange(lo, hi + 1), values, code_all
+    return np.arange(lo, hi + 1), values
 
 
 def movers_key(by: str, label: str) -> str:
@@ -131,7 +130,7 @@ def anomaly_report(led: Ledger, metric: str, by: str, threshold: float = 3.5
     """The metric's series with its expected range, and up to :data:`MAX_ANOMALIES`
     anomalies (largest first). What moved in each comes from :func:`movers` (computed only
     for the anomalies a call lists). Without a ``summary`` (:func:`describe` writes it)."""
-    codes, values, _ = series(led, metric, by)
+    codes, values = series(led, metric, by)
     labels = P.labels(codes, by)
     found, base = anomalies.detect(values, labels, by, k=MAX_ANOMALIES, threshold=threshold)
     items = [{

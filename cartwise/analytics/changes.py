@@ -42,9 +42,7 @@ def product_changes(led: Ledger, period: str
     code_all = led.codes(period)
     if not len(code_all):
         return None
-    latest = int(code_all.max())
-    if P.last_day(latest, period) > led.last_day:
-        latest -= 1
+    latest = P.complete(int(code_all.max()), period, led.last_day)
     if latest - 1 < int(code_all.min()):
         return None
     n = len(led.product_department)

@@ -24,7 +24,7 @@ from cartwise.analytics import commerce
 from cartwise.analytics import periods as P
 from cartwise.analytics.changes import PERIOD_DAYS
 from cartwise.analytics.checks import choice
-from cartwise.analytics.results import fmt_num, fmt_pct, jsonable
+from cartwise.analytics.results import fmt_change, fmt_num, fmt_pct, jsonable
 
 if TYPE_CHECKING:
     from cartwise.analytics.sales_service import Sales
@@ -62,10 +62,6 @@ def _point(topic: str, text: str, tool: str, args: dict[str, Any],
             "users": [{"user_id": int(u)} for u in users or []]}
 
 
-def _pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:+.1%}"
-
-
 def business_insights(analytics: Analytics, period: str | None = None) -> dict[str, Any]:
     """The digest of ``period`` (``week`` or ``month``) as a ``BusinessInsights`` dict."""
     period = check_period(period)
@@ -84,10 +80,10 @@ def business_insights(analytics: Analytics, period: str | None = None) -> dict[s
             amount = sales.money(cur[key]) if prices else fmt_num(cur[key])
             points.append(_point(
                 "sales", f"{period.capitalize()} of {cmp_['period']}: {key} {amount}, "
-                f"{_pct(ch[key])} vs {cmp_['previous']}; {fmt_num(cur['orders'])} orders "
-                f"({_pct(ch['orders'])}), average order "
-                f"{sales.money(cur['aov']) if prices else 'n/a'} ({_pct(ch['aov'])}), "
-                f"{fmt_num(cur['new_shoppers'])} new shoppers ({_pct(ch['new_shoppers'])}).",
+                f"{fmt_change(ch[key])} vs {cmp_['previous']}; {fmt_num(cur['orders'])} orders "
+                f"({fmt_change(ch['orders'])}), average order "
+                f"{sales.money(cur['aov']) if prices else 'n/a'} ({fmt_change(ch['aov'])}), "
+                f"{fmt_num(cur['new_shoppers'])} new shoppers ({fmt_change(ch['new_shoppers'])}).",
                 "sales_summary", {"by": period}, {"current": cur, "change": ch}))
             points += _anomaly_points(analytics, period, cmp_["period"], prices)
             points += _mover_points(analytics, period, prices)
@@ -159,7 +155,7 @@ def _mover_points(analytics: Analytics, period: str, prices: bool) -> list[dict[
     if groups:
         g = groups[0]
         out.append(_point(
-            "departments", f"Largest department change: {g['label']} {_pct(g['change'])} "
+            "departments", f"Largest department change: {g['label']} {fmt_change(g['change'])} "
             f"({money(g['current'])} vs {money(g['before'])}).",
             "sales_summary", {"by": "department"}, {"groups": groups}))
     return out

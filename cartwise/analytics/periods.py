@@ -49,6 +49,12 @@ def last_day(code: int, by: str) -> int:
     return first_day(int(code) + 1, by) - 1
 
 
+def complete(code: int, by: str, last_data_day: int) -> int:
+    """``code``, or the period before it when the data stops before ``code``'s last day
+    (the latest complete period of data ending on day ``last_data_day``)."""
+    return code - 1 if last_day(code, by) > last_data_day else code
+
+
 def label(code: int, by: str) -> str:
     """``"2011-11-14"`` (a day, or a week by its Monday) or ``"2011-11"`` (a month)."""
     if by == "month":

@@ -118,6 +118,11 @@ def fmt_pct(share: float | None, digits: int = 1) -> str:
     return f"{100 * share:.{digits}f}%"
 
 
+def fmt_change(change: float | None) -> str:
+    """A relative change 0..1 as a signed percentage ("+12.3%"); "n/a" when unknown."""
+    return "n/a" if change is None else f"{change:+.1%}"
+
+
 def fmt_value(value: float | None, unit: str) -> str:
     """A value in the data's currency ("1,234.50") or in items ("1,234 items")."""
     if unit == ITEMS:

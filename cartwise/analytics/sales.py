@@ -33,7 +33,7 @@ import numpy as np
 from cartwise.analytics import periods as P
 from cartwise.analytics.cache import result_key
 from cartwise.analytics.ledger import Ledger, distinct_users
-from cartwise.analytics.results import chart, fmt_num, fmt_pct, r
+from cartwise.analytics.results import chart, fmt_change, fmt_num, fmt_pct, r
 from cartwise.analytics.trends import DAY_NAMES
 from cartwise.errors import InvalidArgument
 
@@ -322,9 +322,7 @@ def _compare(led: Ledger, by: str, span: tuple[int, int] | None
     unit = by if by in P.CALENDAR else "month"
     code_all = led.codes(unit)
     last_data_day = span[1]
-    latest = int(P.codes(np.array([span[1]]), unit)[0])
-    if P.last_day(latest, unit) > last_data_day:
-        latest -= 1  # the last period is partial
+    latest = P.complete(int(P.codes(np.array([span[1]]), unit)[0]), unit, last_data_day)
     first = int(P.codes(np.array([span[0]]), unit)[0])
     if latest - 1 < first:
         return None, f"no comparison: the window holds no two complete {unit}s"
@@ -396,10 +394,6 @@ def without_compare(result: dict[str, Any]) -> dict[str, Any]:
     return {**result, "compare": None, "compare_note": "comparison not asked for"}
 
 
-def _pct(change: float | None) -> str:
-    return "n/a" if change is None else f"{change:+.1%}"
-
-
 def describe(result: dict[str, Any], money: Money) -> str:
     """The one-line summary of a :func:`sales_summary` result, the compared period first;
     ``money`` writes an amount in the data's currency."""
@@ -413,18 +407,18 @@ def describe(result: dict[str, Any], money: Money) -> str:
     cmp_ = result.get("compare")
     if cmp_ and result["by"] in P.CALENDAR:
         cur, ch = cmp_["current"], cmp_["change"]
-        text = (f"{cmp_['period']}: revenue {money(cur['revenue'])} ({_pct(ch['revenue'])} vs "
-                f"{cmp_['previous']}" if priced else
-                f"{cmp_['period']}: {fmt_num(cur['orders'])} orders ({_pct(ch['orders'])} vs "
-                f"{cmp_['previous']}")
+        text = (f"{cmp_['period']}: revenue {money(cur['revenue'])} "
+                f"({fmt_change(ch['revenue'])} vs {cmp_['previous']}" if priced else
+                f"{cmp_['period']}: {fmt_num(cur['orders'])} orders "
+                f"({fmt_change(ch['orders'])} vs {cmp_['previous']}")
         if cmp_.get("year_ago"):
             key = "revenue" if priced else "orders"
-            text += (f", {_pct(cmp_['year_ago']['change'][key])} vs "
+            text += (f", {fmt_change(cmp_['year_ago']['change'][key])} vs "
                      f"{cmp_['year_ago']['period']}")
         text += ")"
         if priced:
-            text += (f", {fmt_num(cur['orders'])} orders ({_pct(ch['orders'])}), average order "
-                     f"{money(cur['aov'])} ({_pct(ch['aov'])})")
+            text += (f", {fmt_num(cur['orders'])} orders ({fmt_change(ch['orders'])}), "
+                     f"average order {money(cur['aov'])} ({fmt_change(ch['aov'])})")
         text += (f", {fmt_num(cur['shoppers'])} shoppers of whom {fmt_num(cur['new_shoppers'])}"
                  " new")
         parts.append(text)
@@ -438,7 +432,7 @@ def describe(result: dict[str, Any], money: Money) -> str:
         groups = cmp_.get("groups") if cmp_ else None
         if cmp_ and groups and groups[0]["change"] is not None:
             parts.append(f"largest change {cmp_['period']} vs {cmp_['previous']}: "
-                         f"{groups[0]['label']} {_pct(groups[0]['change'])}")
+                         f"{groups[0]['label']} {fmt_change(groups[0]['change'])}")
     if priced:
         parts.append(f"in all{span}: revenue {money(t['revenue'])} from {fmt_num(t['orders'])}"
                      f" orders (average order {money(t['aov'])}, {fmt_num(t['shoppers'])} "
