@@ -4,8 +4,9 @@ Generates Instacart-layout demo data at the chosen scale (or uses ``--data``), t
 in its own process: generation, loading, the recommenders (training per model, ALS against
 `implicit`, latency, memory, quality), the analytics, the serving benchmark (the store built
 stage by stage with peak memory, every tool's latency, ``/chat`` over HTTP under load), the
-agent's per-turn overhead and product retrieval on the real Instacart catalogue (when
-``../shared/data`` is there). Each writes ``benchmarks/reports/NAME.md``; BENCHMARKS.md gets
+agent's per-turn overhead and, when ``../shared/data`` is there, product retrieval on the real
+Instacart catalogue, lifetime value and churn and the recommenders on the real Online Retail II
+years. Each writes ``benchmarks/reports/NAME.md``; BENCHMARKS.md gets
 the machine, the command, the date, every report's targets, and the reports themselves.
 
     python benchmarks/run_all.py --scale small      # 20k users x 5k products, minutes
@@ -30,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SCALES = {"tiny": (2_000, 3_000), "small": (20_000, 5_000), "full": (200_000, 50_000)}
 SHARED_CATALOG = ROOT.parent / "shared" / "data" / "instacart_catalog"
+SHARED_RETAIL = ROOT.parent / "shared" / "data" / "online_retail_ii"
 
 
 def run(script: str, *args: object) -> float:
@@ -100,6 +102,16 @@ def main() -> None:
     reports.append(("recsys-data", "Recommenders"))
     run("bench_analytics.py", "--data", data)
     reports.append(("analytics", "Analytics"))
+    if SHARED_RETAIL.is_dir():
+        run("bench_affinity.py", "--full", data)
+        reports.append(("affinity", "Bought together: evidence and speed"))
+        run("bench_clv.py", "--full", data)
+        reports.append(("clv", "Lifetime value and churn"))
+        run("bench_recsys_real.py", "--work", work / "recsys-real")
+        reports.append(("recsys-real", "Recommenders on the real Online Retail II years"))
+    else:
+        print("skipping the bought-together, lifetime value and real-year recommender "
+              f"benchmarks: {SHARED_RETAIL} is absent", flush=True)
     run("bench_serving.py", "--data", data, "--work", work / "serving", "--clients",
         args.clients, "--duration", args.duration)
     reports.append(("serving", "Serving: build, tools, /chat under load"))

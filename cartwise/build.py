@@ -86,7 +86,8 @@ def build_store(
     """
     t0 = time.perf_counter()
     ensure_demo_data(settings)
-    source = resolve_source(settings.data_path, settings.layout, settings.funnel_dir, column_map)
+    source = resolve_source(settings.data_path, settings.layout, settings.funnel_dir, column_map,
+                            settings.catalog_dir)
     store = Store(settings.store_path)
     with store.lock():
         outcomes = [build_data_stage(store, source, force=force)]

@@ -103,6 +103,11 @@ def build(
         Path | None, typer.Option(help="Folder of the funnel tables (default: found beside the "
                                   "data).")
     ] = None,
+    catalog: Annotated[
+        Path | None, typer.Option(help="Folder of the Instacart catalogue (products.csv, "
+                                  "aisles.csv, departments.csv) when the data folder holds "
+                                  "only baskets (default: the data folder).")
+    ] = None,
     column: Annotated[
         list[str] | None,
         typer.Option(help="Transaction log column name, as FIELD=HEADER (fields: invoice, "
@@ -117,7 +122,8 @@ def build(
     swapped in atomically: a failed build leaves the previous store in place.
     """
     with _edge():
-        s = _settings(data_dir=data, layout=layout, store_dir=store, funnel_dir=funnel)
+        s = _settings(data_dir=data, layout=layout, store_dir=store, funnel_dir=funnel,
+                      catalog_dir=catalog)
         _build(s, _parse_columns(column), force=force)
 
 

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     funnel_dir: Path | None = Field(
         None, description="Folder of the funnel tables (default: the data folder or its funnel/)."
     )
+    catalog_dir: Path | None = Field(
+        None, description="Folder of the Instacart catalogue (products.csv, aisles.csv, "
+        "departments.csv) when the data folder holds only baskets (default: the data folder).",
+    )
     currency: str | None = Field(
         None, min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$",
         description="ISO 4217 code of the data's prices (e.g. GBP); default: what the data "
@@ -96,6 +100,23 @@ class Settings(BaseSettings):
         50, ge=5, le=1000, description="Candidates each retriever (dense, words, trigrams) "
         "passes to the fusion.",
     )
+    search_rerank: bool = Field(
+        True, description="Re-rank search candidates by the agreement of the pool (on the "
+        "product's aisle, or in embedding space) and the dense similarity; false = fused and "
+        "name scores only.",
+    )
+    search_pool: int = Field(
+        100, ge=5, le=1000, description="Fused search candidates re-ranked per query.",
+    )
+    search_close_dense: float = Field(
+        0.5, ge=-1, le=1, description="A search hit is a close match when the cosine of its "
+        "embedding and the query's is at least this, or its name similarity reaches "
+        "search_close_name.",
+    )
+    search_close_name: float = Field(
+        0.5, ge=0, le=1, description="Query/name similarity (0..1) that makes a search hit a "
+        "close match.",
+    )
     product_match_threshold: float = Field(
         0.6, ge=0, le=1, description="Product names resolved with less confidence are 'not "
         "found' (the closest names are offered).",
@@ -123,9 +144,13 @@ class Settings(BaseSettings):
         "(unset = chosen on a validation split at build time).",
     )
     rec_pool: int = Field(200, ge=10, le=5000, description="Candidates per model before re-rank.")
+    rec_cycle_rule: bool = Field(
+        True, description="The repurchase-cycle ('not due yet') rule: false switches it off "
+        "(the only way to; the tolerance never does)."
+    )
     rec_cycle_tolerance: float | None = Field(
-        None, ge=0, description="Skip a regular item due in less than this x its usual interval "
-        "(0 = off; unset = chosen on a validation split at build time)."
+        None, gt=0, description="Skip a regular item due in less than this x its usual interval "
+        "(> 0; unset = chosen on a validation split at build time among 0.25, 0.5 and 1)."
     )
     rec_budget_tolerance: float = Field(
         1.5, gt=0, description="Budget = this x the shopper's average item price."
@@ -134,6 +159,10 @@ class Settings(BaseSettings):
         0.5, ge=0, le=1, description="Score multiplier of items over budget (0 drops them)."
     )
     rec_upsell: float = Field(0.0, ge=0, description="Boost of pricier items (0 = off).")
+    rec_confidence_prior: float = Field(
+        2.0, gt=0, description="Doubt every recommendation starts with, in purchases: its "
+        "confidence is weighed by n / (n + this) for n purchases (or orders) behind it."
+    )
 
     # --- analytics -----------------------------------------------------------------------
     analytics_min_support: float = Field(
@@ -143,8 +172,17 @@ class Settings(BaseSettings):
     analytics_min_pair_count: int = Field(
         5, ge=1, description="Bought-together pairs need at least this many shared baskets."
     )
+    analytics_min_pair_shoppers: int = Field(
+        3, ge=1, description="Bought-together pairs need at least this many distinct shoppers "
+        "who bought both in one basket."
+    )
+    analytics_pair_fdr: float = Field(
+        0.05, gt=0.0, le=1.0, description="Bought-together pairs need a Benjamini-Hochberg q "
+        "value (hypergeometric test over every pair tested) at most this; 1 = no test."
+    )
     analytics_top_partners: int = Field(
-        20, ge=1, le=1000, description="Bought-together partners kept per product by the build."
+        50, ge=1, le=1000, description="Bought-together partners kept per product by the "
+        "build (the strongest first; tools serve at most this many)."
     )
     analytics_kmeans_min_k: int = Field(2, ge=2, le=20, description="Smallest K-means k tried.")
     analytics_kmeans_max_k: int = Field(6, ge=2, le=20, description="Largest K-means k tried.")
@@ -168,6 +206,14 @@ class Settings(BaseSettings):
     )
     analytics_ltv_horizon_days: int = Field(
         365, ge=1, le=3650, description="Lifetime value projects this many days ahead."
+    )
+    analytics_churn_horizon_days: int = Field(
+        365, ge=1, le=3650, description="Churn risk (repeat-buying model) = the chance of no "
+        "visit in this many days."
+    )
+    analytics_clv_min_shoppers: int = Field(
+        50, ge=2, description="The repeat-buying model (BG/NBD + Gamma-Gamma) is fitted only "
+        "with this many shoppers with a visit; below, the usual-gap fallback is used."
     )
 
     @model_validator(mode="after")

@@ -124,3 +124,8 @@ class InvalidArgument(CartwiseError):
                     else "one of " + ", ".join(str(a) for a in allowed))
         text = f"invalid {argument}={value!r}: expected {expected}"
         super().__init__(f"{text} ({reason})" if reason else text)
+
+
+class ModelFitError(CartwiseError):
+    """A statistical model could not be fitted to the data (too little data, or a fit that did
+    not converge); callers fall back to a simpler estimate and say so."""

@@ -150,3 +150,34 @@ def name_similarity(query_words: Sequence[str], name_words: Sequence[str]) -> fl
     coverage = sum(max(row) for row in sims) / len(q)
     precision = sum(max(sims[i][j] for i in range(len(q))) for j in range(len(n))) / len(n)
     return coverage * (0.6 + 0.4 * precision)
+
+
+def times(n: int) -> str:
+    """How often, in words: ``"once"``, ``"twice"``, ``"3 times"``."""
+    return {1: "once", 2: "twice"}.get(int(n), f"{int(n):,} times")
+
+
+def name_similarities(query_words: Sequence[str],
+                      names: Sequence[Sequence[str]]) -> list[float]:
+    """:func:`name_similarity` of one query against many names (the same values, 0..1), each
+    distinct name word compared with the query's words once."""
+    q = list(dict.fromkeys(query_words))
+    if not q:
+        return [0.0] * len(names)
+    columns: dict[str, tuple[float, ...]] = {}
+    out = []
+    for name in names:
+        n = list(dict.fromkeys(name))
+        if not n:
+            out.append(0.0)
+            continue
+        cols = []
+        for t in n:
+            col = columns.get(t)
+            if col is None:
+                col = columns[t] = tuple(token_similarity(a, t) for a in q)
+            cols.append(col)
+        coverage = sum(max(c[i] for c in cols) for i in range(len(q))) / len(q)
+        precision = sum(max(c) for c in cols) / len(n)
+        out.append(coverage * (0.6 + 0.4 * precision))
+    return out

@@ -11,7 +11,10 @@ Modules, one job each: :mod:`~cartwise.analytics.clock` (what "now" is, per-orde
 :mod:`~cartwise.analytics.index` (ids to rows), :mod:`~cartwise.analytics.stats` (per-shopper and
 per-product statistics), :mod:`~cartwise.analytics.affinity` (frequently bought together),
 :mod:`~cartwise.analytics.segments` (RFM, named segments, K-means),
-:mod:`~cartwise.analytics.churn`, :mod:`~cartwise.analytics.ltv`,
+:mod:`~cartwise.analytics.visits` (same-day orders as one visit), :mod:`~cartwise.analytics.clv`
+(BG/NBD and Gamma-Gamma), :mod:`~cartwise.analytics.value_churn` (lifetime value and churn per
+shopper: the model or the usual-gap fallback of :mod:`~cartwise.analytics.churn` and
+:mod:`~cartwise.analytics.ltv`), :mod:`~cartwise.analytics.clv_eval` (their evaluation),
 :mod:`~cartwise.analytics.journey`, :mod:`~cartwise.analytics.funnel`,
 :mod:`~cartwise.analytics.trends`, :mod:`~cartwise.analytics.profile` (profile and product
 results), :mod:`~cartwise.analytics.results` (JSON values, charts, formatting),

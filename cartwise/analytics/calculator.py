@@ -3,8 +3,9 @@
 
 :class:`Calculator` builds the pieces it needs on first use (the row index, the order timeline,
 the shopper table, ...) and keeps them; aggregate results are cached by call key. One product's
-statistics or partners are computed from its own lines when the whole tables have not been
-built. :meth:`Calculator.precompute` builds everything the analytics stage stores.
+statistics are computed from its own lines when the whole tables have not been built; its
+bought-together partners come from the pass over every pair (their q values need all the p
+values). :meth:`Calculator.precompute` builds everything the analytics stage stores.
 
 Rows: product rows are the positions in ``data.products`` (sorted by ``product_id``, as the data
 stage stores it, so they are the catalogue's rows); user rows the positions among the sorted
@@ -24,7 +25,13 @@ import pandas as pd
 
 from cartwise.analytics import affinity, commerce, journey, segments, trends
 from cartwise.analytics.cache import ResultCache, result_key
-from cartwise.analytics.clock import SNAPSHOT, Timeline, build_timeline, describe
+from cartwise.analytics.clock import (
+    NO_ORDER_TIMES_NOTE,
+    SNAPSHOT,
+    Timeline,
+    build_timeline,
+    describe,
+)
 from cartwise.analytics.funnel import FUNNEL_BY, FunnelTables
 from cartwise.analytics.index import TableIndex, build_index
 from cartwise.analytics.ledger import Ledger, build_ledger
@@ -123,6 +130,9 @@ class Calculator:
                 idx, tl = self.index, self.timeline
                 users, ctx = self._timed("shoppers", lambda: shopper_table(
                     idx, tl, self.data.orders["ordered_at"], self._params))
+                ctx["order_times"] = bool(self.data.order_times)
+                if not self.data.order_times:
+                    ctx["time_note"] = NO_ORDER_TIMES_NOTE
                 self._users, self._context = users, ctx
                 self._cols = {c: users[c].to_numpy() for c in users.columns}
             return self._users
@@ -172,7 +182,9 @@ class Calculator:
             return self._favourites
 
     def compute_partners(self) -> affinity.Partners:
-        """Every product's best partners (the build's affinity precomputation)."""
+        """Every product's best partners with their evidence (the build's affinity
+        precomputation; also what on-demand partners come from, since a pair's q value needs
+        every pair's p value)."""
         with self._lock:
             if self._partners is None:
                 idx = self.index
@@ -181,7 +193,8 @@ class Calculator:
                                                 idx.n_products)
                 n = int((np.diff(basket.indptr) > 0).sum())
                 self._partners = affinity.top_partners(
-                    basket, self._params.min_pair_baskets(n), self._params.top_partners)
+                    basket, idx.order_user, self._params.pair_rules(n),
+                    self._params.top_partners)
                 self.timings["affinity"] = time.perf_counter() - t0
             return self._partners
 
@@ -242,14 +255,9 @@ class Calculator:
         return product_stats_one(self.index, row, pb)
 
     def partners(self, row: int, k: int) -> PartnerRows:
-        if self._partners is not None:
-            return self._partners.top(row, k)
-        idx = self.index
-        pb, n_baskets = self._counts()
-        min_count = self._params.min_pair_baskets(n_baskets)
-        rows, together = self._timed("partners_of", lambda: affinity.partners_of(
-            row, idx.line_order, idx.line_product, idx.n_orders, pb, n_baskets, min_count, k))
-        return PartnerRows(rows, together, pb[rows], int(pb[row]), n_baskets, min_count)
+        # q values need the p values of every pair: the first call counts them all (the same
+        # pass as the build), later calls are lookups
+        return self.compute_partners().top(row, k)
 
     def customer_segments(self) -> dict[str, Any]:
         return self._results.get(result_key("customer_segments"), self._segments)
@@ -260,7 +268,12 @@ class Calculator:
         out = segments.customer_segments(cols["segment"], cols["recency_days"],
                                          cols["n_orders"], cols["monetary"], cl,
                                          ctx["value_unit"])
-        return {**out, **value_fields(self.has_prices()), "time_note": ctx["time_note"]}
+        out = {**out, **value_fields(self.has_prices()), "time_note": ctx["time_note"]}
+        if not self.data.order_times:
+            out["summary"] = (f"{out['summary']} With baskets only (one order per shopper, no "
+                              "dates), recency and frequency say nothing: the segments reflect "
+                              "basket size alone.")
+        return out
 
     def customer_journey(self) -> dict[str, Any]:
         return self._results.get(result_key("customer_journey"), self._journey)
@@ -273,7 +286,10 @@ class Calculator:
             np.bincount(idx.order_user, minlength=idx.n_users), number,
             tot.lines.astype(np.int64), tot.reorders, tl.order_gap,
             30 if tl.kind == SNAPSHOT else 60)
-        out["time_note"] = tl.note
+        out["time_note"] = tl.note if self.data.order_times else NO_ORDER_TIMES_NOTE
+        if not self.data.order_times:
+            out["summary"] = (f"{out['summary']} (Baskets only: each basket is its own "
+                              "shopper's one order, so repeat behaviour cannot be seen.)")
         return out
 
     def order_trends(self, by: str) -> dict[str, Any]:
@@ -301,6 +317,9 @@ class Calculator:
         if self._context is not None:
             return bool(self._context["has_prices"])
         return self.index.has_prices
+
+    def has_order_times(self) -> bool:
+        return bool(self.data.order_times)
 
     def has_calendar(self) -> bool:
         if self._context is not None:
@@ -331,7 +350,7 @@ class Calculator:
         self.customer_journey()
         calendar = self.has_calendar()
         for by in trends.TREND_BY:
-            if by in ("dow", "hour") or calendar:
+            if self.has_order_times() and (by in ("dow", "hour") or calendar):
                 self.order_trends(by)
         if self.has_funnel():
             self.funnel_analysis(None, None, None)

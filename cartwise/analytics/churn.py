@@ -1,4 +1,8 @@
-"""Churn risk: how long a shopper has been away, against how often they usually order.
+"""Churn risk by the usual gap: how long a shopper has been away, against how often they order.
+
+This is the *fallback* of :mod:`cartwise.analytics.value_churn` (data without order dates, too
+few shoppers for the repeat-buying model, or a fit that failed); its ``expected_gap`` and
+``away_ratio`` also serve the at-risk lists' "not yet lost" rule either way.
 
 For each shopper:
 
@@ -16,8 +20,8 @@ For each shopper:
 * **level**: ``high`` from ``churn_high``, ``medium`` from ``churn_medium``, else ``low``.
 
 At-risk lists rank the shoppers who are still worth saving: valued at or above a quantile of
-all shoppers' value, and away no more than ``churn_lost_ratio`` expected gaps (beyond that they
-are lost, not at risk).
+all shoppers' value, away no more than ``churn_lost_ratio`` expected gaps, and not in the RFM
+segment "Lost" (beyond that they are lost, not at risk).
 """
 
 from __future__ import annotations
@@ -80,6 +84,9 @@ def churn_reason(recency_days: float, expected: float, gap_median: float, n_gaps
     """One sentence explaining a score ("away 45 days, 3.2x their usual 14-day gap ...")."""
     away = f"last order {days_ago(recency_days)}"
     if snapshot:
+        if n_gaps == 0:
+            return ("a single order and no order dates in the data, so nothing shows how long "
+                    "they have been away")
         away = f"{plural(int(round(recency_days)), 'day')} between their last two orders"
     if np.isnan(expected):
         return f"{away}; nobody in the data has ordered twice, so there is no usual gap"
@@ -101,11 +108,13 @@ def at_risk_order(
     value: np.ndarray,
     value_quantile: float,
     lost_ratio: float,
+    lost: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Rows of the shoppers to show as most at risk, riskiest first.
+    """Rows of the shoppers to show as most at risk, riskiest first: valuable ones not yet lost.
 
-    Candidates: value >= the ``value_quantile`` of all shoppers' values, a known score, and
-    away at most ``lost_ratio`` expected gaps. Order: score descending, value descending, row.
+    Candidates: value >= the ``value_quantile`` of all shoppers' values, a known score, away
+    at most ``lost_ratio`` expected gaps, and not flagged in ``lost`` (bool per row: the
+    shoppers the RFM segmentation calls "Lost"). Order: score descending, value descending, row.
     """
     v = np.asarray(value, dtype=np.float64)
     s = np.asarray(score, dtype=np.float64)
@@ -113,6 +122,8 @@ def at_risk_order(
         return np.empty(0, dtype=np.int64)
     floor = float(np.quantile(v, value_quantile))
     ok = (v >= floor) & ~np.isnan(s) & (np.asarray(ratio) <= lost_ratio)
+    if lost is not None:
+        ok &= ~np.asarray(lost, dtype=bool)
     rows = np.flatnonzero(ok)
     order = np.lexsort((rows, -v[rows], -s[rows]))
     return rows[order]

@@ -41,6 +41,13 @@ SNAPSHOT_NOTE = ("no calendar dates (Instacart layout): every shopper's last ord
                  "between orders (capped at 30 in Instacart), and days since the last order is "
                  "the gap that snapshot order closed")
 
+#: The time note of data without any order times (Instacart baskets without ``orders.csv``).
+NO_ORDER_TIMES_NOTE = ("no order times (Instacart baskets only): each basket is one order of its "
+                       "own shopper, with no date, day of week, hour or days between orders")
+#: Why an analysis over time cannot be computed from such data.
+NO_ORDER_TIMES = ("this data has only baskets, no order times (no date, day of week or hour): "
+                  "this cannot be computed from baskets alone")
+
 
 @dataclass(frozen=True)
 class Timeline:

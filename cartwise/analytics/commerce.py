@@ -62,7 +62,8 @@ def precompute(source: AnalyticsSource) -> None:
     their largest anomalies, and the digest's period changes and segment moves."""
     calendar, prices = source.has_calendar(), source.has_prices()
     for by in sales.SALES_BY:
-        if by not in P.CALENDAR or calendar:
+        if (by not in P.CALENDAR or calendar) and (
+                by not in sales.TIME_GROUPS or source.has_order_times()):
             summary(source, by, None, None)
     for period in changes.PERIOD_DAYS:
         segment_moves(source, period)

@@ -7,6 +7,13 @@ their share), and the conversion from the first step. Optionally filtered by dev
 and split by device, sex, week or month of the visit.
 
 Funnel visitors are web sessions, a separate id space from the shoppers who place orders.
+
+Splits by device or sex are compared honestly (:mod:`cartwise.analytics.inference`): each group's
+overall conversion carries a Wilson interval, the groups are tested together (chi-square) and
+the best against the worst (two-proportion z-test, Newcombe interval of the difference); the
+summary names a best and a worst group only when the difference is significant, and says "no
+clear difference" otherwise. "The biggest drop" is stated both by rate (the share of a step's
+visitors lost) and by visitors lost, since the two can point at different steps.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cartwise.analytics.inference import compare_shares, fmt_p, groups_differ, share_interval
 from cartwise.analytics.results import chart, fmt_num, fmt_pct, share
 from cartwise.data.schema import FUNNEL_STEPS
 from cartwise.errors import InvalidArgument
@@ -134,12 +142,14 @@ def funnel_analysis(
         "steps": steps,
         "overall_conversion": overall,
         "groups": [],
+        "comparison": None,
     }
     labels = [STEP_LABELS[s] for s in FUNNEL_STEPS]
     charts = [chart("funnel", "Visitors at each step", labels, counts, "step", "visitors")]
     if by is not None:
         groups = _groups(df, by)
         out["groups"] = groups
+        out["comparison"] = _compare_groups(groups)
         xs = [g["group"] for g in groups]
         kind = "line" if by in ("week", "month") else "bar"
         charts.append(chart(kind, f"Overall conversion by {by}", xs,
@@ -148,7 +158,8 @@ def funnel_analysis(
                             {labels[i]: [g["users"][i] for g in groups]
                              for i in range(len(FUNNEL_STEPS))}, by, "visitors"))
     out["charts"] = charts
-    out["summary"] = _summary(steps, overall, device_name, sex_name, out["groups"], by)
+    out["summary"] = _summary(steps, overall, device_name, sex_name, out["groups"], by,
+                              out["comparison"])
     return out
 
 
@@ -170,18 +181,37 @@ def _groups(df: pd.DataFrame, by: str) -> list[dict[str, Any]]:
     for g in order:
         sel = (key == g).to_numpy()
         c = _counts(masks[sel])
+        lo, hi = share_interval(c[-1], c[0])
         out.append({
             "group": g,
             "users": c,
             "conversion_from_previous": [share(c[i], c[i - 1]) if i else None
                                          for i in range(len(c))],
             "overall_conversion": share(c[-1], c[0]),
+            "conversion_interval": [lo, hi] if lo is not None else None,
         })
     return out
 
 
+def _compare_groups(groups: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The groups' overall conversions tested together, and the best against the worst:
+    ``best``, ``worst`` (group names), ``all_groups`` (chi-square verdict) and the
+    best-minus-worst verdict (``difference``, ``low``, ``high``, ``p_value``, ``significant``,
+    ``test``); None with fewer than two groups with visitors."""
+    seen = [g for g in groups if g["users"][0]]
+    if len(seen) < 2:
+        return None
+    best = max(seen, key=lambda g: (g["overall_conversion"] or 0, g["group"]))
+    worst = min(seen, key=lambda g: (g["overall_conversion"] or 0, g["group"]))
+    pair = compare_shares(best["users"][-1], best["users"][0], worst["users"][-1],
+                          worst["users"][0])
+    together = groups_differ([g["users"][-1] for g in seen], [g["users"][0] for g in seen])
+    return {"best": best["group"], "worst": worst["group"], **pair, "all_groups": together}
+
+
 def _summary(steps: list[dict[str, Any]], overall: float | None, device: str | None,
-             sex: str | None, groups: list[dict[str, Any]], by: str | None) -> str:
+             sex: str | None, groups: list[dict[str, Any]], by: str | None,
+             comparison: dict[str, Any] | None) -> str:
     who = " ".join(x for x in (sex, device) if x)
     who = f" ({who} visitors)" if who else ""
     if not steps[0]["users"]:
@@ -192,19 +222,40 @@ def _summary(steps: list[dict[str, Any]], overall: float | None, device: str | N
             f"{fmt_num(s[1]['users'])} searched ({conv[1]}), "
             f"{fmt_num(s[2]['users'])} reached payment ({conv[2]}) "
             f"and {fmt_num(s[3]['users'])} confirmed ({conv[3]}): {fmt_pct(overall)} overall")
-    worst = max((x for x in s[1:] if x["drop_off_rate"] is not None),
-                key=lambda x: x["drop_off_rate"], default=None)
-    if worst is not None:
-        i = FUNNEL_STEPS.index(worst["step"])
-        text += (f"; the biggest drop is {FUNNEL_STEPS[i - 1]} -> {worst['step']} "
-                 f"({fmt_pct(worst['drop_off_rate'])} lost)")
-    if groups and by in ("device", "sex"):
-        best = max(groups, key=lambda g: g["overall_conversion"] or 0)
-        low = min(groups, key=lambda g: g["overall_conversion"] or 0)
-        text += (f"; by {by}: {best['group']} converts best ({fmt_pct(best['overall_conversion'])}"
-                 f"), {low['group']} worst ({fmt_pct(low['overall_conversion'])})")
+    text += _drops(s)
+    if groups and by in ("device", "sex") and comparison is not None:
+        rate = {g["group"]: fmt_pct(g["overall_conversion"]) for g in groups}
+        best, low = comparison["best"], comparison["worst"]
+        if comparison["significant"]:
+            text += (f"; by {by}: {best} converts best ({rate[best]}), {low} worst "
+                     f"({rate[low]}), a clear difference ({fmt_p(comparison['p_value'])})")
+        else:
+            text += (f"; by {by}: no clear difference in conversion ("
+                     + ", ".join(f"{g} {v}" for g, v in rate.items())
+                     + f"; {best} vs {low}: {fmt_p(comparison['p_value'])})")
     elif groups:
         best = max(groups, key=lambda g: g["overall_conversion"] or 0)
         text += (f"; {len(groups)} {by}s, best {best['group']} "
                  f"({fmt_pct(best['overall_conversion'])})")
     return text + "."
+
+
+def _drops(steps: list[dict[str, Any]]) -> str:
+    """The biggest drop by rate and by visitors lost (one clause when they are the same step)."""
+    later = [x for x in steps[1:] if x["drop_off_rate"] is not None]
+    if not later:
+        return ""
+
+    def name(x: dict[str, Any]) -> str:
+        i = FUNNEL_STEPS.index(x["step"])
+        return f"{FUNNEL_STEPS[i - 1]} -> {x['step']}"
+
+    by_rate = max(later, key=lambda x: x["drop_off_rate"])
+    by_users = max(later, key=lambda x: x["drop_off_users"])
+    if by_rate is by_users:
+        return (f"; the biggest drop, by rate and by visitors, is {name(by_rate)} "
+                f"({fmt_pct(by_rate['drop_off_rate'])} of its visitors, "
+                f"{fmt_num(by_rate['drop_off_users'])} lost)")
+    return (f"; the biggest drop by rate is {name(by_rate)} "
+            f"({fmt_pct(by_rate['drop_off_rate'])} of its visitors lost), by visitors "
+            f"{name(by_users)} ({fmt_num(by_users['drop_off_users'])} lost)")

@@ -25,6 +25,7 @@ from cartwise.analytics import periods as P
 from cartwise.analytics.changes import PERIOD_DAYS
 from cartwise.analytics.checks import choice
 from cartwise.analytics.results import fmt_change, fmt_num, fmt_pct, jsonable
+from cartwise.analytics.sales import change_words
 
 if TYPE_CHECKING:
     from cartwise.analytics.sales_service import Sales
@@ -77,14 +78,16 @@ def business_insights(analytics: Analytics, period: str | None = None) -> dict[s
             label = cmp_["period"]
             key = "revenue" if prices else "orders"
             cur, ch = cmp_["current"], cmp_["change"]
+            clear = change_words(cmp_)
             amount = sales.money(cur[key]) if prices else fmt_num(cur[key])
             points.append(_point(
                 "sales", f"{period.capitalize()} of {cmp_['period']}: {key} {amount}, "
-                f"{fmt_change(ch[key])} vs {cmp_['previous']}; {fmt_num(cur['orders'])} orders "
-                f"({fmt_change(ch['orders'])}), average order "
-                f"{sales.money(cur['aov']) if prices else 'n/a'} ({fmt_change(ch['aov'])}), "
+                f"{clear(key)} vs {cmp_['previous']}; {fmt_num(cur['orders'])} orders "
+                f"({clear('orders')}), average order "
+                f"{sales.money(cur['aov']) if prices else 'n/a'} ({clear('aov')}), "
                 f"{fmt_num(cur['new_shoppers'])} new shoppers ({fmt_change(ch['new_shoppers'])}).",
-                "sales_summary", {"by": period}, {"current": cur, "change": ch}))
+                "sales_summary", {"by": period}, {"current": cur, "change": ch,
+                                                  "tests": cmp_.get("tests", {})}))
             points += _anomaly_points(analytics, period, cmp_["period"], prices)
             points += _mover_points(analytics, period, prices)
     else:

@@ -1,4 +1,9 @@
-"""Customer lifetime value: what a shopper has brought in, plus what they are expected to bring.
+"""Customer lifetime value by the usual gap: what a shopper has brought in, plus what they are
+expected to bring, from their gap between orders.
+
+This is the *fallback* of :mod:`cartwise.analytics.value_churn`; where the data allows, lifetime
+value comes from the repeat-buying model instead (:mod:`cartwise.analytics.clv`). The value
+tiers (:data:`TIERS`, :func:`value_tier`) serve both.
 
 Per shopper (value in the data's currency, or in units bought when the data has no prices):
 

@@ -26,9 +26,10 @@ from cartwise.analytics.index import TableIndex
 from cartwise.analytics.ledger import LEDGER_DIR, Ledger, load_ledger
 from cartwise.analytics.params import AnalyticsParams
 from cartwise.analytics.results import CURRENCY, ITEMS, jsonable
-from cartwise.analytics.segments import Clusters, kmeans_clusters, rfm_table
+from cartwise.analytics.segments import SEGMENT_NAMES, Clusters, kmeans_clusters, rfm_table
 from cartwise.analytics.source import Favourites
 from cartwise.analytics.stats import spending_bounds, spending_segment, top_categories, user_stats
+from cartwise.analytics.value_churn import FALLBACK, churn_reason, value_and_churn
 from cartwise.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -50,38 +51,38 @@ def shopper_table(index: TableIndex, timeline: Timeline, ordered_at: pd.Series,
 
     Returns:
         ``(users, context)``: ``users`` has one row per user (sorted by ``user_id``) with the
-        columns of :func:`~cartwise.analytics.stats.user_stats` plus ``expected_gap``,
-        ``away_ratio``, ``churn_score`` (0..1), ``churn_level`` (code into
-        :data:`~cartwise.analytics.churn.LEVELS`, -1 unknown), ``r``/``f``/``m``/``fm`` (1..5),
-        ``segment`` (code into :data:`~cartwise.analytics.segments.SEGMENTS`), ``spending``
-        (code into :data:`~cartwise.analytics.stats.SPENDING_SEGMENTS`), the lifetime-value
-        columns of :func:`~cartwise.analytics.ltv.ltv_table`, ``value_tier``, ``value_rank`` (0 =
-        most valuable), ``risk_rank`` (0 = most at risk among the at-risk candidates, -1 if not
-        a candidate) and ``last_order_at`` (NaT without timestamps). ``context`` is JSON-able.
+        columns of :func:`~cartwise.analytics.stats.user_stats` plus the lifetime-value and
+        churn columns of :mod:`~cartwise.analytics.value_churn` (:data:`~cartwise.analytics.
+        value_churn.COLUMNS`: ``churn_score`` 0..1, ``churn_level`` a code into
+        :data:`~cartwise.analytics.churn.LEVELS` or -1 unknown, ``visits``, ``p_active``,
+        ``expected_orders``, ``projected``, ``ltv``, ...; by the repeat-buying model or the
+        usual-gap fallback, as ``context["clv"]["method"]`` says), ``r``/``f``/``m``/``fm``
+        (1..5), ``segment`` (code into :data:`~cartwise.analytics.segments.SEGMENTS`),
+        ``spending`` (code into :data:`~cartwise.analytics.stats.SPENDING_SEGMENTS`),
+        ``value_tier``, ``value_rank`` (0 = most valuable), ``risk_rank`` (0 = most at risk
+        among the at-risk candidates: valuable and not yet lost, see
+        :func:`~cartwise.analytics.churn.at_risk_order`; -1 if not a candidate) and
+        ``last_order_at`` (NaT without timestamps). ``context`` is JSON-able; its ``clv`` entry
+        is :attr:`~cartwise.analytics.value_churn.ValueChurn.facts` (method, reason, fitted
+        parameters).
     """
     stats = user_stats(index, timeline)
-    pop_gap = churn_mod.population_gap(stats["gap_median"].to_numpy())
-    ch = churn_mod.churn_table(stats, pop_gap, params.churn_prior_gaps, params.churn_mid_ratio,
-                               params.churn_medium, params.churn_high)
+    vc = value_and_churn(index, timeline, ordered_at, stats, params)
+    ch = vc.table
     rfm = rfm_table(stats["user_id"].to_numpy(), stats["recency_days"].to_numpy(),
                     stats["n_orders"].to_numpy(), stats["monetary"].to_numpy())
     active = stats["n_baskets"].to_numpy() > 0
     monetary = stats["monetary"].to_numpy()
     bounds = spending_bounds(monetary, active)
-    tau = ltv_mod.expected_lifetime(stats["span_days"].to_numpy(), ch["expected_gap"].to_numpy(),
-                                    ch["churn_level"].to_numpy() == 2)
-    n_orders = stats["n_orders"].to_numpy()
-    repeat_share = float((n_orders >= 2).mean()) if len(n_orders) else 1.0
-    lt = ltv_mod.ltv_table(monetary, stats["n_baskets"].to_numpy(), ch["expected_gap"].to_numpy(),
-                           ch["churn_score"].to_numpy(), tau, params.ltv_horizon_days,
-                           one_order=n_orders < 2, repeat_share=repeat_share)
     n = len(stats)
-    value_order = np.lexsort((np.arange(n), -lt["ltv"].to_numpy()))
+    ltv_values = ch["ltv"].to_numpy()
+    value_order = np.lexsort((np.arange(n), -ltv_values))
     value_rank = np.empty(n, dtype=np.int32)
     value_rank[value_order] = np.arange(n, dtype=np.int32)
+    lost = rfm["segment"].to_numpy() == SEGMENT_NAMES.index("Lost")
     risk = churn_mod.at_risk_order(ch["churn_score"].to_numpy(), ch["away_ratio"].to_numpy(),
                                    monetary, params.churn_value_quantile,
-                                   params.churn_lost_ratio)
+                                   params.churn_lost_ratio, lost)
     risk_rank = np.full(n, -1, dtype=np.int32)
     risk_rank[risk] = np.arange(len(risk), dtype=np.int32)
     last = timeline.user_last
@@ -89,12 +90,9 @@ def shopper_table(index: TableIndex, timeline: Timeline, ordered_at: pd.Series,
     if timeline.has_calendar:
         has = last >= 0
         last_at[has] = ordered_at.to_numpy()[last[has]]
-    users = pd.concat(
-        [stats, ch, rfm[["r", "f", "m", "fm", "segment"]], lt.drop(columns=["historical"])],
-        axis=1,
-    )
+    users = pd.concat([stats, ch, rfm[["r", "f", "m", "fm", "segment"]]], axis=1)
     users["spending"] = spending_segment(monetary, bounds)
-    users["value_tier"] = ltv_mod.value_tier(lt["ltv"].to_numpy())
+    users["value_tier"] = ltv_mod.value_tier(ltv_values)
     users["value_rank"] = value_rank
     users["risk_rank"] = risk_rank
     users["last_order_at"] = last_at.to_numpy()
@@ -105,11 +103,12 @@ def shopper_table(index: TableIndex, timeline: Timeline, ordered_at: pd.Series,
         "now": timeline.now.isoformat() if timeline.now is not None else None,
         "has_prices": index.has_prices,
         "value_unit": CURRENCY if index.has_prices else ITEMS,
-        "pop_gap": pop_gap,
+        "pop_gap": vc.facts["pop_gap"],
         "spending_bounds": bounds,
-        "tau_days": tau,
-        "repeat_share": repeat_share,
+        "tau_days": vc.facts["tau_days"],
+        "repeat_share": vc.facts["repeat_share"],
         "horizon_days": params.ltv_horizon_days,
+        "clv": vc.facts,
         "risk_value_floor": value_floor,
         "risk_candidates": int(len(risk)),
         "n_users": n,
@@ -123,11 +122,10 @@ def shopper_table(index: TableIndex, timeline: Timeline, ordered_at: pd.Series,
 
 
 def churn_reason_for(row: dict[str, Any], context: dict[str, Any]) -> str:
-    """The churn reason sentence of one shopper's row (see :mod:`cartwise.analytics.churn`)."""
-    pop = context["pop_gap"] if context["pop_gap"] is not None else float("nan")
-    return churn_mod.churn_reason(float(row["recency_days"]), float(row["expected_gap"]),
-                                  float(row["gap_median"]), int(row["n_gaps"]), pop,
-                                  context["time_kind"] == SNAPSHOT)
+    """The churn reason sentence of one shopper's row, true for the method that produced the
+    score (see :func:`cartwise.analytics.value_churn.churn_reason`)."""
+    facts = context.get("clv") or {"method": FALLBACK, "pop_gap": context.get("pop_gap")}
+    return churn_reason(row, facts, context["time_kind"] == SNAPSHOT)
 
 
 def clusters_for(users: pd.DataFrame, params: AnalyticsParams) -> Clusters:

@@ -110,6 +110,9 @@ class PrecomputedReader:
     def has_prices(self) -> bool:
         return bool(self._context["has_prices"])
 
+    def has_order_times(self) -> bool:
+        return bool(self._context.get("order_times", True))
+
     def has_calendar(self) -> bool:
         return self._context["time_kind"] != SNAPSHOT
 

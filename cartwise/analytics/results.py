@@ -112,10 +112,18 @@ def fmt_num(value: float | None, digits: int = 0) -> str:
 
 
 def fmt_pct(share: float | None, digits: int = 1) -> str:
-    """A share 0..1 as a percentage ("12.5%"); "n/a" when missing."""
+    """A share 0..1 as a percentage ("12.5%"); "n/a" when missing.
+
+    Shares below 1% keep two significant digits ("0.53%", "0.047%"), and a share too small to
+    show is "<0.01%", so a small share is never written as "0.0%" (nor two different small
+    shares as the same number).
+    """
     if share is None or (isinstance(share, float) and math.isnan(share)):
         return "n/a"
-    return f"{100 * share:.{digits}f}%"
+    pct = 100 * float(share)
+    if 0 < abs(pct) < 1:
+        return "<0.01%" if abs(pct) < 0.01 else f"{pct:.2g}%"
+    return f"{pct:.{digits}f}%"
 
 
 def fmt_change(change: float | None) -> str:

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from cartwise.analytics import inference
 from cartwise.analytics import periods as P
 from cartwise.analytics.cache import result_key
 from cartwise.analytics.ledger import Ledger, distinct_users
@@ -39,6 +40,8 @@ from cartwise.errors import InvalidArgument
 
 SALES_BY = ("day", "week", "month", "dow", "hour", "department", "aisle")
 GROUPS = ("dow", "hour", "department", "aisle")
+#: Groupings by the time of day or week (unknown for baskets without orders).
+TIME_GROUPS = ("dow", "hour")
 #: Daily rows cover at most this many days (the last ones of the window).
 MAX_DAYS = 366
 #: Groups drawn in a chart (the rest stay in the rows).
@@ -244,6 +247,23 @@ def _window_totals(led: Ledger, sel: np.ndarray, start: int | None,
                   total("units"), shoppers, total("new"))
 
 
+def change_tests(led: Ledger, unit: str, code: int, earlier: int, cur: dict[str, Any],
+                 before: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Whether each figure of period ``code`` really differs from period ``earlier`` (see
+    :mod:`cartwise.analytics.inference`): ``revenue`` (compound-Poisson z-test of the daily
+    rates), ``orders`` and ``shoppers`` (exact Poisson rate tests, per day of each period),
+    ``aov`` (Welch t-test over the order values). Each: ``p_value``, ``significant``,
+    ``test``."""
+    days = [P.last_day(c, unit) - P.first_day(c, unit) + 1 for c in (code, earlier)]
+    values = [np.asarray(led.value)[led.orders_in(unit, [c])] for c in (code, earlier)]
+    out = {m: inference.compare_counts(cur[m] or 0, before[m] or 0, *days)
+           for m in ("orders", "shoppers")}
+    if led.has_prices:
+        out["revenue"] = inference.compare_sums(values[0], values[1], *days)
+        out["aov"] = inference.compare_means(values[0], values[1])
+    return out
+
+
 def _period_figures(led: Ledger, unit: str, code: int) -> dict[str, Any]:
     sel = np.sort(led.orders_in(unit, [code]))
     return _one(period_table(led, unit, code, 1, sel))
@@ -331,14 +351,16 @@ def _compare(led: Ledger, by: str, span: tuple[int, int] | None
     out: dict[str, Any] = {
         "unit": unit,
         "period": P.label(latest, unit), "previous": P.label(latest - 1, unit),
-        "current": cur, "before": before, "change": _change(cur, before), "year_ago": None,
+        "current": cur, "before": before, "change": _change(cur, before),
+        "tests": change_tests(led, unit, latest, latest - 1, cur, before), "year_ago": None,
         "groups": None,
     }
     back = latest - P.YEAR_BACK[unit]
     if int(code_all.min()) <= back:
         ago = _period_figures(led, unit, back)
         out["year_ago"] = {"period": P.label(back, unit), "figures": ago,
-                           "change": _change(cur, ago)}
+                           "change": _change(cur, ago),
+                           "tests": change_tests(led, unit, latest, back, cur, ago)}
     note = None
     if by in GROUPS:
         out["groups"] = group_changes(led, by, unit, latest)
@@ -394,6 +416,20 @@ def without_compare(result: dict[str, Any]) -> dict[str, Any]:
     return {**result, "compare": None, "compare_note": "comparison not asked for"}
 
 
+def change_words(compare: dict[str, Any]) -> Callable[[str], str]:
+    """A writer of one figure's change: ``"+12.3%"`` when the change is significant (or not
+    tested), ``"+1.2%, no clear change"`` when the test cannot tell it from noise."""
+    tests = compare.get("tests") or {}
+
+    def words(metric: str) -> str:
+        text = fmt_change(compare["change"].get(metric))
+        test = tests.get(metric)
+        if test and test.get("p_value") is not None and not test["significant"]:
+            text += ", no clear change"
+        return text
+    return words
+
+
 def describe(result: dict[str, Any], money: Money) -> str:
     """The one-line summary of a :func:`sales_summary` result, the compared period first;
     ``money`` writes an amount in the data's currency."""
@@ -406,19 +442,20 @@ def describe(result: dict[str, Any], money: Money) -> str:
     parts = []
     cmp_ = result.get("compare")
     if cmp_ and result["by"] in P.CALENDAR:
-        cur, ch = cmp_["current"], cmp_["change"]
+        cur = cmp_["current"]
+        clear = change_words(cmp_)
         text = (f"{cmp_['period']}: revenue {money(cur['revenue'])} "
-                f"({fmt_change(ch['revenue'])} vs {cmp_['previous']}" if priced else
+                f"({clear('revenue')} vs {cmp_['previous']}" if priced else
                 f"{cmp_['period']}: {fmt_num(cur['orders'])} orders "
-                f"({fmt_change(ch['orders'])} vs {cmp_['previous']}")
+                f"({clear('orders')} vs {cmp_['previous']}")
         if cmp_.get("year_ago"):
             key = "revenue" if priced else "orders"
-            text += (f", {fmt_change(cmp_['year_ago']['change'][key])} vs "
+            text += (f", {change_words(cmp_['year_ago'])(key)} vs "
                      f"{cmp_['year_ago']['period']}")
         text += ")"
         if priced:
-            text += (f", {fmt_num(cur['orders'])} orders ({fmt_change(ch['orders'])}), "
-                     f"average order {money(cur['aov'])} ({fmt_change(ch['aov'])})")
+            text += (f", {fmt_num(cur['orders'])} orders ({clear('orders')}), "
+                     f"average order {money(cur['aov'])} ({clear('aov')})")
         text += (f", {fmt_num(cur['shoppers'])} shoppers of whom {fmt_num(cur['new_shoppers'])}"
                  " new")
         parts.append(text)

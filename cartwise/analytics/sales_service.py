@@ -14,10 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from cartwise.analytics import anomaly_report, cohorts, commerce, history, sales
+from cartwise.analytics.clock import NO_ORDER_TIMES
 from cartwise.analytics.results import fmt_num, jsonable, value_fields
 from cartwise.analytics.source import AnalyticsSource
 from cartwise.catalog import Catalog, money
-from cartwise.errors import UnknownUser
+from cartwise.errors import InvalidArgument, UnknownUser
 
 
 class Sales:
@@ -48,6 +49,8 @@ class Sales:
         if by is not None:
             sales.check_by(by, True)  # a bad name fails before a calendar complaint
         by = sales.check_by(by, calendar)
+        if by in sales.TIME_GROUPS and not self.source.has_order_times():
+            raise InvalidArgument("by", by, ("department", "aisle"), NO_ORDER_TIMES)
         lo, hi = sales.window(start, end, calendar)
         out = dict(commerce.summary(self.source, by, lo, hi))
         if not compare:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cartwise.analytics.inference import share_interval
 from cartwise.analytics.results import CURRENCY, chart, fmt_num, fmt_pct
 
 log = logging.getLogger(__name__)
@@ -117,13 +118,22 @@ def rfm_table(
     })
 
 
+def _interval(n: int, total: int) -> list[float] | None:
+    """The 95% Wilson interval of a segment's share of ``total`` shoppers, [low, high]."""
+    lo, hi = share_interval(n, total)
+    return None if lo is None else [lo, hi]
+
+
 def segment_summary(rfm: pd.DataFrame, segment_col: str = "segment") -> list[dict[str, Any]]:
     """Size, share and value of every named segment (empty ones included, with zeros).
 
     Returns:
         One dict per segment of :data:`SEGMENTS`, in that order: ``name``, ``description``,
-        ``users``, ``share`` (of shoppers, 0..1), ``value`` (summed monetary), ``value_share``
-        (0..1), ``avg_recency_days``, ``avg_frequency``, ``avg_monetary`` (None when empty).
+        ``users``, ``share`` (of shoppers, 0..1) with ``share_interval`` (its 95% Wilson
+        interval, reading the shoppers as a sample of the shop's clientele: two segments or
+        two periods whose intervals overlap widely are not clearly different), ``value``
+        (summed monetary), ``value_share`` (0..1), ``avg_recency_days``, ``avg_frequency``,
+        ``avg_monetary`` (None when empty).
     """
     codes = rfm[segment_col].to_numpy(dtype=np.int64)
     k = len(SEGMENTS)
@@ -141,6 +151,7 @@ def segment_summary(rfm: pd.DataFrame, segment_col: str = "segment") -> list[dic
             "description": desc,
             "users": n,
             "share": n / total_users if len(codes) else 0.0,
+            "share_interval": _interval(n, total_users),
             "value": float(value[i]),
             "value_share": float(value[i]) / total_value if total_value else 0.0,
             "avg_recency_days": float(rec[i]) / n if n else None,

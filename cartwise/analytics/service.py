@@ -23,10 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from cartwise.analytics import affinity, insights, ltv, segments, trends
+from cartwise.analytics import affinity, insights, ltv, segments, trends, value_churn
 from cartwise.analytics import funnel as funnel_mod
 from cartwise.analytics.calculator import Calculator
 from cartwise.analytics.churn import LEVELS
+from cartwise.analytics.clock import NO_ORDER_TIMES
 from cartwise.analytics.params import AnalyticsParams
 from cartwise.analytics.precomputed import churn_reason_for
 from cartwise.analytics.profile import favourites, product_details, user_profile
@@ -37,11 +38,13 @@ from cartwise.analytics.results import (
     fmt_pct,
     fmt_value,
     jsonable,
+    plural,
     r,
     value_fields,
 )
 from cartwise.analytics.sales_service import Sales
-from cartwise.analytics.source import AnalyticsSource, catalog_mismatch
+from cartwise.analytics.source import AnalyticsSource, PartnerRows, catalog_mismatch
+from cartwise.analytics.stats import SPENDING_SEGMENTS
 from cartwise.catalog import Catalog, check_k
 from cartwise.data.schema import CanonicalData
 from cartwise.errors import InvalidArgument, StoreError, UnknownProduct, UnknownUser
@@ -155,15 +158,20 @@ class Analytics:
     # ------------------------------------------------------------------------ products
 
     def frequently_bought_together(self, product_id: object, k: int = 5) -> dict[str, Any]:
-        """The products most often in the same basket as ``product_id``, by lift (a
-        ``BoughtTogether``).
+        """The products bought together with ``product_id`` with real evidence, strongest and
+        best supported first (a ``BoughtTogether``; see :mod:`cartwise.analytics.pair_evidence`).
 
-        The anchor product is under ``product`` with its ``baskets`` (count) and ``support``
-        (share of all baskets, 0..1); each partner under ``items`` has ``baskets_together``
-        (count), ``support`` (0..1), ``confidence`` (share of the anchor's baskets that hold
-        the partner, 0..1) and ``lift`` (> 0; 1 = as often as chance). Only pairs with enough
-        evidence (``min_pair_count`` baskets and ``min_support``) are listed, at most
-        ``top_partners`` (``partners_limit``) of them.
+        The anchor product is under ``product`` with its ``baskets`` and ``shoppers`` (counts)
+        and ``support`` (share of all baskets, 0..1). Each partner under ``items`` has
+        ``baskets_together`` and ``shoppers_together`` (distinct shoppers who bought both in
+        one basket), ``support`` (0..1), ``confidence`` (share of the anchor's baskets that hold
+        the partner, 0..1), ``base_rate`` (share of all baskets holding the partner, 0..1),
+        ``lift`` (> 0; 1 = as often as chance), ``p_value`` (one-sided hypergeometric test,
+        0..1), ``q_value`` (Benjamini-Hochberg over ``pairs_tested`` pairs, 0..1) and ``score``
+        (the Wilson lower bound of the confidence minus the base rate, -1..1: what they are
+        ranked by). Only pairs with ``min_pair_count`` shared baskets, ``min_pair_shoppers``
+        shoppers and ``q_value <= fdr`` are listed, at most ``top_partners``
+        (``partners_limit``) of them; ``partners_found`` says how many pass in all.
         """
         k = check_k(k)
         row = self._product_row(product_id)
@@ -173,34 +181,75 @@ class Analytics:
         n_a, n_baskets = p.anchor_baskets, p.n_baskets
         m = affinity.pair_metrics(p.together, np.full(len(p.rows), n_a), p.baskets,
                                   max(n_baskets, 1))
+        base = p.baskets / max(n_baskets, 1)
         items = [{**self.catalog.product(int(prow)).model_dump(),
-                  "baskets_together": int(p.together[j]), "support": r(m["support"][j], 6),
-                  "confidence": r(m["confidence"][j], 4), "lift": r(m["lift"][j], 3)}
+                  "baskets_together": int(p.together[j]),
+                  "shoppers_together": int(p.shoppers[j]),
+                  "support": r(m["support"][j], 6), "confidence": r(m["confidence"][j], 4),
+                  "base_rate": r(base[j], 6), "lift": r(m["lift"][j], 3),
+                  "p_value": float(f"{p.p_value[j]:.3g}"),
+                  "q_value": float(f"{p.q_value[j]:.3g}"), "score": r(p.score[j], 4)}
                  for j, prow in enumerate(p.rows)]
-        name = product.name
-        if not n_a:
-            summary = f"{name} is in no basket yet, so nothing is bought with it."
-        elif not items:
-            summary = (f"Nothing is bought with {name} often enough to count: it is in "
-                       f"{fmt_num(n_a)} baskets, and pairs need {p.min_count} shared baskets.")
-        else:
-            top = ", ".join(f"{x['name']} (lift {x['lift']:.1f}; in "
-                            f"{fmt_pct(x['confidence'])} of the baskets with {name})"
-                            for x in items[:3])
-            summary = f"Bought with {name}: {top}."
+        summary = self._together_summary(product.name, p, items, k, limit)
         return jsonable({
             "product": product.model_dump(),
             "baskets": n_a,
+            "shoppers": p.anchor_shoppers,
             "support": r(n_a / max(n_baskets, 1), 6),
             "items": items,
             "n_baskets": n_baskets,
             "min_pair_count": p.min_count,
+            "min_pair_shoppers": p.min_shoppers,
             "min_support": self.params.min_support,
+            "fdr": p.fdr,
+            "pairs_tested": p.n_tests,
+            "partners_found": p.significant,
             "partners_limit": limit,
-            "charts": [chart("bar", f"Bought with {name} (lift)", [x["name"] for x in items],
-                             [x["lift"] for x in items], "product", "lift")],
+            "charts": [chart("bar", f"Bought with {product.name} (share of its baskets)",
+                             [x["name"] for x in items], [x["confidence"] for x in items],
+                             "product", "share of its baskets")],
             "summary": summary,
         })
+
+    @staticmethod
+    def _together_summary(name: str, p: PartnerRows, items: list[dict[str, Any]], k: int,
+                          limit: int) -> str:
+        """The bought-together sentence: the strongest, best supported partners with their
+        evidence, or why there are none."""
+        n_a = p.anchor_baskets
+        floors = (f"a pair needs {plural(p.min_count, 'shared basket')} from "
+                  f"{plural(p.min_shoppers, 'shopper')}")
+        test = (f"significant at a {fmt_pct(p.fdr, 0)} false-discovery rate over "
+                f"{fmt_num(p.n_tests)} pairs tested" if p.fdr < 1 else "")
+        if not n_a:
+            return f"{name} is in no basket yet, so nothing is bought with it."
+        if not items:
+            if n_a < p.min_count or p.anchor_shoppers < p.min_shoppers:
+                why = (f"it is in {plural(n_a, 'basket')} of "
+                       f"{plural(p.anchor_shoppers, 'shopper')}, too few to tell: {floors}")
+            elif not p.with_baskets:
+                why = (f"no product shares {plural(p.min_count, 'basket')} with it (it is in "
+                       f"{plural(n_a, 'basket')})")
+            elif not p.with_shoppers:
+                why = (f"{plural(p.with_baskets, 'product')} share{'s' * (p.with_baskets == 1)}"
+                       f" {plural(p.min_count, 'basket')} with it, but each from fewer than "
+                       f"{plural(p.min_shoppers, 'shopper')} (the same shoppers reordering)")
+            else:
+                why = (f"{plural(p.with_shoppers, 'product')} share{'s' * (p.with_shoppers == 1)}"
+                       f" enough baskets and shoppers with it, but none is in its baskets more "
+                       f"often than chance explains (none {test})")
+            return f"Nothing is reliably bought with {name}: {why}."
+        top = "; ".join(
+            f"{x['name']} (in {fmt_pct(x['confidence'])} of its baskets against "
+            f"{fmt_pct(x['base_rate'])} of all baskets; {plural(x['baskets_together'], 'basket')}"
+            f" from {plural(x['shoppers_together'], 'shopper')})" for x in items[:3])
+        found = p.significant
+        more = (f"{plural(found, 'partner')} pass{'es' * (found == 1)}: {floors}"
+                f"{' and to be ' + test if test else ''}.")
+        if len(items) < found:
+            more += f" Showing the {fmt_num(len(items))} strongest"
+            more += f"; at most {limit} are kept per product." if k > limit else "."
+        return f"Bought with {name}, strongest first: {top}. {more[0].upper()}{more[1:]}"
 
     def product_details(self, product_id: object) -> dict[str, Any]:
         """A product's entry (price, aisle, department) under ``product``, with its buyers,
@@ -230,10 +279,29 @@ class Analytics:
         row["last_order_at"] = jsonable(row.get("last_order_at"))
         return self._in_currency(jsonable(user_profile(row, depts, aisles, ctx)))
 
+    def spending_segment(self, user_id: object) -> str | None:
+        """The shopper's spending segment (small / low-average / average / high by quartile of
+        total spend, or of items bought without prices: the one definition every tool uses,
+        :func:`~cartwise.analytics.stats.spending_segment`); None for a shopper without orders.
+
+        Raises:
+            UnknownUser: the id is not one of the shop's shoppers.
+        """
+        u = self._user_row(user_id)
+        cols = self.source.shopper_columns()
+        if not int(cols["n_baskets"][u]):
+            return None
+        return SPENDING_SEGMENTS[int(cols["spending"][u])]
+
     def churn_risk(self, user_id: object | None = None, k: int = 10) -> dict[str, Any]:
         """One shopper's churn risk (score 0..1, level, reason; a ``ShopperChurn``), or the
         ``k`` most at risk among the shoppers worth saving (value at or above the
-        ``churn_value_quantile``, not yet lost; an ``AtRiskShoppers``)."""
+        ``churn_value_quantile``, not yet lost: not in the RFM segment "Lost" and away at most
+        ``churn_lost_ratio`` expected gaps; an ``AtRiskShoppers``).
+
+        ``method`` says what produced the score: the repeat-buying model (the chance of no
+        visit in the next ``churn_horizon_days``) or the usual-gap fallback, with
+        ``method_note`` saying why (see :mod:`cartwise.analytics.value_churn`)."""
         if user_id is not None:
             return jsonable(self._churn_one(self._user_row(user_id)))
         k = check_k(k)
@@ -248,15 +316,18 @@ class Analytics:
         head = ", ".join(f"user {x['user_id']} ({x['score']:.2f})" for x in users[:3])
         summary = (f"{fmt_pct(levels.get('high', 0) / total)} of {fmt_num(total)} shoppers are at "
                    f"high churn risk; most at risk among the {fmt_num(ctx['risk_candidates'])} "
-                   f"valuable ones not yet lost: {head or 'none'}.")
+                   f"valuable ones not yet lost: {head or 'none'}. Risk is "
+                   f"{self._risk_measure()}.")
         return jsonable({
             "k": k,
             "users": users,
             "candidates": ctx["risk_candidates"],
             "criteria": (f"value >= {fmt_value(ctx['risk_value_floor'], unit)} (the top "
-                         f"{fmt_pct(1 - self.params.churn_value_quantile, 0)} of shoppers), away "
-                         f"at most {self.params.churn_lost_ratio:g}x their expected gap"),
+                         f"{fmt_pct(1 - self.params.churn_value_quantile, 0)} of shoppers), not "
+                         f"in the RFM segment \"Lost\", away at most "
+                         f"{self.params.churn_lost_ratio:g}x their expected gap between orders"),
             "levels": levels,
+            **self._method_fields(),
             **self._value_fields(),
             "time_note": ctx["time_note"],
             "charts": [chart("bar", "Shoppers by churn risk", list(levels),
@@ -278,6 +349,8 @@ class Analytics:
             "expected_gap_days": r(row["expected_gap"], 1),
             "value": r(row["monetary"]),
             "segment": segments.SEGMENT_NAMES[int(row["segment"])],
+            "p_active": r(row["p_active"], 3),
+            "visits": int(row["visits"]),
         }
         if brief:
             return out
@@ -288,6 +361,7 @@ class Analytics:
             "away_ratio": r(row["away_ratio"], 2),
             "orders": int(row["n_orders"]),
             **self._value_fields(),
+            **self._method_fields(),
             "time_note": ctx["time_note"],
             "summary": (f"User {out['user_id']}: churn risk {out['level']}"
                         + (f" ({score:.2f})" if score is not None else "") + f": {reason}."),
@@ -307,12 +381,14 @@ class Analytics:
                 **self._value_fields(),
                 "horizon_days": horizon,
                 "expected_lifetime_days": r(ctx["tau_days"], 0),
+                **self._method_fields(),
                 "time_note": ctx["time_note"],
                 "summary": (f"User {one['user_id']}: lifetime value "
                             f"{fmt_value(one['ltv'], unit)} = {fmt_value(one['historical'], unit)}"
                             f" so far + {fmt_value(one['projected'], unit)} expected over the "
-                            f"next {horizon} days; rank {fmt_num(one['rank'])} of "
-                            f"{fmt_num(ctx['n_users'])} ({one['tier']})."),
+                            f"next {horizon} days ({self._projection_basis(one, unit)}); rank "
+                            f"{fmt_num(one['rank'])} of {fmt_num(ctx['n_users'])} "
+                            f"({one['tier']})."),
             })
             return jsonable(one)
         k = check_k(k)
@@ -331,6 +407,7 @@ class Analytics:
             "horizon_days": horizon,
             "expected_lifetime_days": r(ctx["tau_days"], 0),
             **self._value_fields(),
+            **self._method_fields(),
             "time_note": ctx["time_note"],
             "charts": [
                 chart("bar", "Share of lifetime value by tier", names,
@@ -341,8 +418,45 @@ class Analytics:
             ],
             "summary": (f"The top 10% of {fmt_num(ctx['n_users'])} shoppers hold "
                         f"{fmt_pct(tiers[0]['value_share'])} of lifetime value (history + "
-                        f"{horizon}-day projection); most valuable: {head or 'none'}."),
+                        f"{horizon}-day projection, {self._projection_method()}); most "
+                        f"valuable: {head or 'none'}."),
         })
+
+    def _clv(self) -> Mapping[str, Any]:
+        """How lifetime value and churn were produced (the ``clv`` population facts)."""
+        return self._context().get("clv") or {}
+
+    def _method_fields(self) -> dict[str, Any]:
+        """``method``, ``method_note`` and, for the model, its fitted ``model`` parameters."""
+        clv = self._clv()
+        out: dict[str, Any] = {"method": clv.get("method", value_churn.FALLBACK),
+                               "method_note": clv.get("note")}
+        if clv.get("method") == value_churn.MODEL:
+            out["model"] = {"bg_nbd": clv["bg_nbd"], "gamma_gamma": clv["gamma_gamma"]}
+        return out
+
+    def _risk_measure(self) -> str:
+        clv = self._clv()
+        if clv.get("method") == value_churn.MODEL:
+            return (f"the chance of no visit in the next {clv['churn_horizon_days']} days "
+                    "(BG/NBD repeat-buying model)")
+        return ("days away against the usual gap between orders (usual-gap fallback: "
+                f"{clv.get('reason') or 'the model is not fitted'})")
+
+    def _projection_method(self) -> str:
+        clv = self._clv()
+        if clv.get("method") == value_churn.MODEL:
+            return "BG/NBD + Gamma-Gamma over visits"
+        return f"usual-gap fallback: {clv.get('reason') or 'the model is not fitted'}"
+
+    def _projection_basis(self, one: Mapping[str, Any], unit: str) -> str:
+        """What one shopper's projection is made of, in words."""
+        if one["expected_orders"] is None or one["basket_value"] is None:
+            return self._projection_method()
+        what = "visits" if self._clv().get("method") == value_churn.MODEL else "orders"
+        return (f"{fmt_num(one['expected_orders'], 1)} {what} x "
+                f"{fmt_value(one['basket_value'], unit)} per {what[:-1]}; "
+                f"{self._projection_method()}")
 
     def _ltv_one(self, u: int) -> dict[str, Any]:
         row = self._row(u)
@@ -356,6 +470,7 @@ class Analytics:
             "orders_per_month": r(row["orders_per_month"], 3),
             "p_active": r(row["p_active"], 3),
             "expected_orders": r(row["expected_orders"], 2),
+            "visits": int(row["visits"]),
             "rank": int(row["value_rank"]) + 1,
             "tier": ltv.TIERS[int(row["value_tier"])][0],
             "segment": segments.SEGMENT_NAMES[int(row["segment"])],
@@ -423,6 +538,9 @@ class Analytics:
         with timestamps, else ``dow``."""
         if by is not None:
             trends.check_by(by, True)  # a bad name fails before any computation
+        if not self.source.has_order_times():
+            raise InvalidArgument("by", by or "dow", "a data set with order times",
+                                  NO_ORDER_TIMES)
         calendar = self.source.has_calendar()
         by = trends.check_by(by if by is not None else ("week" if calendar else "dow"), calendar)
         return self._in_currency(dict(self.source.order_trends(by)))

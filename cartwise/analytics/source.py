@@ -45,7 +45,8 @@ class Favourites:
 
 @dataclass(frozen=True)
 class PartnerRows:
-    """One product's bought-together partners, best (highest lift) first.
+    """One product's bought-together partners, best (highest score) first, with their evidence
+    (see :mod:`cartwise.analytics.pair_evidence`).
 
     Attributes:
         rows: int product rows of the partners.
@@ -53,7 +54,19 @@ class PartnerRows:
         baskets: baskets holding each partner.
         anchor_baskets: baskets holding the product itself.
         n_baskets: baskets in the data (orders with at least one line).
-        min_count: the shared-basket threshold a pair needed.
+        min_count: the shared-basket floor a pair needed.
+        shoppers: distinct shoppers who bought the product and each partner in one basket.
+        p_value: one-sided hypergeometric p value of each pair, 0..1.
+        q_value: Benjamini-Hochberg q value of each pair over ``n_tests`` pairs, 0..1.
+        score: the ranking score of each partner, -1..1 (Wilson lower bound of the
+            confidence minus the partner's base rate).
+        anchor_shoppers: distinct shoppers who bought the product.
+        min_shoppers: the shopper floor a pair needed.
+        fdr: the false-discovery rate a pair's q value had to meet (1 = no significance test).
+        n_tests: pairs tested over the whole data.
+        with_baskets: partners of the product sharing >= ``min_count`` baskets.
+        with_shoppers: of those, partners with >= ``min_shoppers`` shoppers.
+        significant: of those, partners with ``q <= fdr`` (all of them, not only ``rows``).
     """
 
     rows: np.ndarray
@@ -62,6 +75,17 @@ class PartnerRows:
     anchor_baskets: int
     n_baskets: int
     min_count: int
+    shoppers: np.ndarray
+    p_value: np.ndarray
+    q_value: np.ndarray
+    score: np.ndarray
+    anchor_shoppers: int
+    min_shoppers: int
+    fdr: float
+    n_tests: int
+    with_baskets: int
+    with_shoppers: int
+    significant: int
 
 
 class AnalyticsSource(Protocol):
@@ -94,7 +118,9 @@ class AnalyticsSource(Protocol):
     def population(self) -> Mapping[str, Any]:
         """Population facts: ``time_kind``, ``time_note``, ``has_prices``, ``value_unit``,
         ``pop_gap`` (days), ``spending_bounds``, ``tau_days``, ``risk_value_floor``,
-        ``risk_candidates``, ``n_users``, ``churn_levels``, ... (see
+        ``risk_candidates``, ``n_users``, ``churn_levels``, ``clv`` (how lifetime value and
+        churn were produced: method, fallback reason, fitted BG/NBD and Gamma-Gamma
+        parameters; :attr:`~cartwise.analytics.value_churn.ValueChurn.facts`), ... (see
         :func:`~cartwise.analytics.precomputed.shopper_table`)."""
         ...
 
@@ -156,6 +182,11 @@ class AnalyticsSource(Protocol):
 
     def has_calendar(self) -> bool:
         """Whether orders have real timestamps (else the snapshot assumption holds)."""
+        ...
+
+    def has_order_times(self) -> bool:
+        """Whether orders have times at all: False for baskets without an orders table, whose
+        day of week and hour are placeholders (and which have no calendar either)."""
         ...
 
     def clear_cache(self) -> None:

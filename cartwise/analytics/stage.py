@@ -22,6 +22,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from cartwise.analytics.affinity import Partners
 from cartwise.analytics.calculator import Calculator
 from cartwise.analytics.params import AnalyticsParams
 from cartwise.analytics.precomputed import Precomputed
@@ -41,7 +42,10 @@ log = logging.getLogger(__name__)
 
 STAGE = "analytics"
 #: Bump when a file's layout or a column's meaning changes; older stages must be rebuilt.
-FORMAT_VERSION = 2
+#: 3: lifetime value and churn from the repeat-buying model (``visits`` column, ``clv`` facts).
+#: 4: bought-together partners with their evidence (shoppers, p and q values in
+#: ``partners.npz``), ranked by the significance-aware score.
+FORMAT_VERSION = 4
 #: The data tables :func:`load_analytics` reads (the rest is precomputed or in the catalogue).
 SERVE_TABLES = ("funnel_users", "funnel_events")
 
@@ -123,15 +127,37 @@ def _summary(pre: Precomputed) -> tuple[dict[str, int], list[str]]:
     summary = {"shoppers": int(ctx["n_users"]), "products": int(ctx["n_products"]),
                "bought-together links": links, "K-means clusters": k}
     details = [
-        f"bought together: {links:,} partner links; pairs need >= "
-        f"{partners.min_count if partners is not None else '-'} shared baskets",
+        _partners_detail(partners),
         f"K-means on RFM: k = {k}" if k else
         f"K-means on RFM: no clusters ({(ctx.get('kmeans') or {}).get('reason')})",
         f"time: {ctx['time_note']}",
+        _clv_detail(ctx.get("clv") or {}),
     ]
     if not ctx["has_prices"]:
         details.append("no prices in this data: values are counted in items bought")
     return summary, details
+
+
+def _partners_detail(partners: Partners | None) -> str:
+    """The build report's line on bought-together partners: what passed and what a pair needs."""
+    if partners is None:
+        return "bought together: not computed"
+    rules = partners.rules
+    found = int(partners.significant.sum()) // 2  # each pair is counted from both sides
+    return (f"bought together: {found:,} pairs pass of {partners.n_tests:,} tested (>= "
+            f"{rules.min_count} shared baskets, >= {rules.min_shoppers} shoppers, q value <= "
+            f"{rules.fdr:g}); {len(partners.partner):,} partner links kept")
+
+
+def _clv_detail(clv: dict) -> str:
+    """The build report's line on lifetime value and churn: the method and why."""
+    if clv.get("method") == "bg_nbd+gamma_gamma":
+        bg, gg = clv["bg_nbd"], clv["gamma_gamma"]
+        return (f"lifetime value and churn: BG/NBD (r {bg['r']:.3g}, alpha {bg['alpha']:.3g} "
+                f"days, a {bg['a']:.3g}, b {bg['b']:.3g}) + Gamma-Gamma (p {gg['p']:.3g}, q "
+                f"{gg['q']:.3g}, gamma {gg['gamma']:.3g}) on {bg['customers']:,} shoppers' "
+                f"visits, fitted in {clv.get('fit_seconds', 0):.1f} s")
+    return f"lifetime value and churn: usual-gap fallback ({clv.get('reason')})"
 
 
 def load_analytics(store: Store, catalog: Catalog) -> Analytics:

@@ -8,6 +8,16 @@ Kaggle's are read when present: ``products.price`` and ``products.description``;
 
 Kaggle's test-set orders (``eval_set == "test"``) have no lines; they are kept as orders.
 Without any price column, ``price`` / ``unit_price`` stay null: nothing invents prices.
+
+**Baskets only**: a folder with ``order_products*.csv`` files and no ``orders.csv`` (for example
+a sample of Kaggle's baskets without their order history). The catalogue files
+(``products.csv``, ``aisles.csv``, ``departments.csv``) are in the same folder or in another one
+given as ``catalog_dir``. Each basket (``order_id``) becomes one order of its own anonymous
+shopper (user id = order id, order number 1, ``eval_set`` from the file name, ``reordered`` 0
+since the flags refer to orders that are not in the data), with no order times: the data's
+``order_times`` is False, ``order_dow`` / ``order_hour_of_day`` are 0 as placeholders that
+nothing may read as times, and ``days_since_prior_order`` / ``ordered_at`` are null. The load
+report says so.
 """
 
 from __future__ import annotations
@@ -28,6 +38,9 @@ from cartwise.errors import DataError
 log = logging.getLogger(__name__)
 
 REQUIRED_FILES = ("orders.csv", "products.csv", "aisles.csv", "departments.csv")
+CATALOG_FILES = ("products.csv", "aisles.csv", "departments.csv")
+#: The line files of a baskets-only folder (any name of this form).
+BASKET_GLOB = "order_products*.csv"
 #: What the demo generator writes beside the files (its parameters, and the prices' currency).
 GENERATOR_MANIFEST = "generate.json"
 LINE_FILES = ("order_products__prior.csv", "order_products__train.csv")
@@ -35,33 +48,86 @@ EVAL_SETS = ("prior", "train", "test")
 
 
 def looks_like_instacart(folder: Path) -> bool:
-    """True if ``folder`` holds the Instacart files (by name)."""
-    return folder.is_dir() and all((folder / n).is_file() for n in ("orders.csv", "products.csv"))
+    """True if ``folder`` holds the Instacart files (by name), or only Instacart baskets."""
+    return folder.is_dir() and (
+        all((folder / n).is_file() for n in ("orders.csv", "products.csv"))
+        or is_baskets_only(folder))
 
 
-def input_files(folder: Path) -> list[Path]:
-    """The files the loader reads from ``folder``; raises :class:`DataError` if one is missing."""
-    missing = [n for n in REQUIRED_FILES if not (folder / n).is_file()]
+def is_baskets_only(folder: Path) -> bool:
+    """True if ``folder`` holds Instacart baskets (``order_products*.csv``) but no orders."""
+    return (folder.is_dir() and not (folder / "orders.csv").is_file()
+            and bool(basket_files(folder)))
+
+
+def basket_files(folder: Path) -> list[Path]:
+    """The ``order_products*.csv`` files of a folder, sorted by name."""
+    return sorted(p for p in folder.glob(BASKET_GLOB) if p.is_file())
+
+
+def _catalog_folder(folder: Path, catalog_dir: Path | None) -> Path:
+    return Path(catalog_dir) if catalog_dir is not None else folder
+
+
+def input_files(folder: Path, catalog_dir: Path | None = None) -> list[Path]:
+    """The files the loader reads from ``folder`` (and the catalogue from ``catalog_dir``,
+    default ``folder``); raises :class:`DataError` if one is missing."""
+    catalog = _catalog_folder(folder, catalog_dir)
+    if catalog_dir is not None and not catalog.is_dir():
+        raise DataError("catalogue folder not found", path=catalog)
+    if is_baskets_only(folder):
+        missing = [n for n in CATALOG_FILES if not (catalog / n).is_file()]
+        if missing:
+            raise DataError(
+                f"Instacart baskets without orders.csv: the catalogue ({', '.join(missing)}) is "
+                "not in " + ("the catalogue folder" if catalog_dir is not None else
+                             "this folder: give its folder with --catalog DIR"), path=catalog)
+        return [catalog / n for n in CATALOG_FILES] + basket_files(folder)
+    missing = [n for n in REQUIRED_FILES
+               if not ((catalog if n in CATALOG_FILES else folder) / n).is_file()]
     if missing:
         raise DataError(f"Instacart layout: missing {', '.join(missing)}", path=folder)
     lines = [folder / n for n in LINE_FILES if (folder / n).is_file()]
     if not lines:
         raise DataError(f"Instacart layout: need {' or '.join(LINE_FILES)}", path=folder)
-    return [folder / n for n in REQUIRED_FILES] + lines
+    return [folder / "orders.csv", *(catalog / n for n in CATALOG_FILES), *lines]
 
 
-def load_instacart(folder: Path) -> CanonicalData:
+def load_instacart(folder: Path, catalog_dir: Path | None = None) -> CanonicalData:
     """Read and validate the Instacart files in ``folder`` into canonical tables.
+
+    Args:
+        folder: the Instacart files, or only baskets (see the module docstring).
+        catalog_dir: folder of ``products.csv``, ``aisles.csv`` and ``departments.csv``
+            (default: ``folder``).
 
     Raises:
         DataError: a file or column is missing, a value does not parse, ids repeat, or a row
             points at an unknown aisle, department, order or product (naming file and lines).
     """
-    files = input_files(folder)
-    report = LoadReport(layout="instacart", sources=[str(p) for p in files])
-    products = _products(folder, report)
-    orders = _orders(folder / "orders.csv", report)
-    lines = _lines(folder, orders, products, report)
+    files = input_files(folder, catalog_dir)
+    baskets_only = is_baskets_only(folder)
+    report = LoadReport(layout="instacart (baskets only)" if baskets_only else "instacart",
+                        sources=[str(p) for p in files])
+    products = _products(_catalog_folder(folder, catalog_dir), report)
+    if baskets_only:
+        lines, sets = _basket_lines(basket_files(folder), products, report)
+        orders = _basket_orders(lines, sets)
+        if lines["reordered"].any():
+            share = float(lines["reordered"].mean())
+            lines["reordered"] = np.zeros(len(lines), dtype=lines["reordered"].dtype)
+            report.notes.append(
+                f"the files' reordered flags ({share:.0%} of lines) refer to earlier orders that "
+                "are not in the data: set to 0, as each shopper here has one order")
+        report.notes.append(
+            f"baskets only (no orders.csv): each of the {len(orders):,} baskets is one order of "
+            "its own anonymous shopper (user id = order id), without order times (no day of "
+            "week, hour or days between orders): per-shopper histories, churn, lifetime value "
+            "and trends over time cannot be computed from baskets alone")
+    else:
+        orders = _orders(folder / "orders.csv", report)
+        lines = _lines([folder / n for n in LINE_FILES if (folder / n).is_file()], orders,
+                       products, report)
 
     if products["price"].isna().all() and lines["unit_price"].notna().any():
         med = lines.groupby("product_id")["unit_price"].median()
@@ -73,7 +139,7 @@ def load_instacart(folder: Path) -> CanonicalData:
         report.notes.append("unit prices of order lines are the products' list prices")
     if products["price"].isna().all():
         report.notes.append("the data has no prices: analyses that need money will say so")
-    if orders["ordered_at"].isna().all():
+    if orders["ordered_at"].isna().all() and not baskets_only:
         report.notes.append(
             "no calendar dates: order times are order numbers, day of week, hour and days since "
             "the prior order"
@@ -93,6 +159,7 @@ def load_instacart(folder: Path) -> CanonicalData:
         users=conform(users, "users"),
         report=report,
         currency=declared_currency(folder),
+        order_times=not baskets_only,
     )
 
 
@@ -161,16 +228,49 @@ def _orders(path: Path, report: LoadReport) -> pd.DataFrame:
     return conform(df.sort_values("order_id", kind="stable"), "orders")
 
 
+def _basket_lines(paths: list[Path], products: pd.DataFrame, report: LoadReport
+                  ) -> tuple[pd.DataFrame, dict[int, str]]:
+    """The lines of baskets-only files, and the eval set of each basket (from its file name:
+    ``train`` when the name says so, else ``prior``)."""
+    parts: list[pd.DataFrame] = []
+    sets: dict[int, str] = {}
+    for path in paths:
+        df = _lines([path], None, products, report)
+        ids = np.unique(df["order_id"].to_numpy(dtype=np.int64))
+        again = [int(i) for i in ids if int(i) in sets]
+        if again:
+            raise DataError(f"basket {again[0]} is also in another order_products file",
+                            path=path)
+        eval_set = "train" if "train" in path.stem else "prior"
+        sets.update(dict.fromkeys(ids.tolist(), eval_set))
+        parts.append(df)
+    lines = parts[0] if len(parts) == 1 else conform(pd.concat(parts, ignore_index=True),
+                                                     "order_lines")
+    return lines, sets
+
+
+def _basket_orders(lines: pd.DataFrame, sets: dict[int, str]) -> pd.DataFrame:
+    """One order per basket, of its own shopper (user id = order id), without times."""
+    ids = np.unique(lines["order_id"].to_numpy(dtype=np.int64))
+    n = len(ids)
+    return conform(pd.DataFrame({
+        "order_id": ids, "user_id": ids, "order_number": np.ones(n, dtype=np.int32),
+        "eval_set": [sets[int(i)] for i in ids],
+        "order_dow": np.zeros(n, dtype=np.int8),  # placeholders: order_times is False
+        "order_hour_of_day": np.zeros(n, dtype=np.int8),
+        "days_since_prior_order": np.full(n, np.nan, dtype=np.float32),
+    }), "orders")
+
+
 def _lines(
-    folder: Path, orders: pd.DataFrame, products: pd.DataFrame, report: LoadReport
+    paths: list[Path], orders: pd.DataFrame | None, products: pd.DataFrame, report: LoadReport
 ) -> pd.DataFrame:
-    order_ids = np.sort(orders["order_id"].to_numpy())
+    """The order lines of ``paths``, checked against ``orders`` (None: baskets only, the lines
+    define the orders) and ``products``."""
+    order_ids = np.sort(orders["order_id"].to_numpy()) if orders is not None else None
     product_ids = np.sort(products["product_id"].to_numpy())
     parts = []
-    for name in LINE_FILES:
-        path = folder / name
-        if not path.is_file():
-            continue
+    for path in paths:
         df = read_csv(
             path,
             {"order_id": "int", "product_id": "int", "add_to_cart_order": "int",
@@ -181,7 +281,8 @@ def _lines(
         log.info("read %s: %d lines", path.name, len(df))
         report.input_lines += len(df)
         v.require_not_null(df, ["order_id", "product_id", "add_to_cart_order", "reordered"], path)
-        v.require_known(df, "order_id", order_ids, path, "orders")
+        if order_ids is not None:
+            v.require_known(df, "order_id", order_ids, path, "orders")
         v.require_known(df, "product_id", product_ids, path, "products")
         v.require_unique_pairs(df, "order_id", "product_id", path)
         v.require_values(df, "reordered", (0, 1), path)

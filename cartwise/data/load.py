@@ -23,13 +23,15 @@ LAYOUTS = ("instacart", "transactions")
 
 @dataclass(frozen=True)
 class DataSource:
-    """What to read: the layout, its input files, and the funnel folder (if any)."""
+    """What to read: the layout, its input files, the funnel folder (if any) and, for Instacart
+    baskets without their catalogue, the catalogue folder."""
 
     layout: str
     path: Path
     files: tuple[Path, ...]
     funnel_dir: Path | None = None
     column_map: Mapping[str, str] = field(default_factory=dict)
+    catalog_dir: Path | None = None
 
     def all_files(self) -> list[Path]:
         """Every file the load reads (for the content hash)."""
@@ -43,6 +45,7 @@ class DataSource:
             "files": [str(p) for p in self.files],
             "funnel_dir": str(self.funnel_dir) if self.funnel_dir else None,
             "column_map": dict(self.column_map),
+            "catalog_dir": str(self.catalog_dir) if self.catalog_dir else None,
         }
 
 
@@ -51,6 +54,7 @@ def resolve_source(
     layout: str = "auto",
     funnel_dir: Path | None = None,
     column_map: Mapping[str, str] | None = None,
+    catalog_dir: Path | None = None,
 ) -> DataSource:
     """Decide how to read ``path``.
 
@@ -59,6 +63,8 @@ def resolve_source(
         layout: ``instacart``, ``transactions`` or ``auto`` (detect from file names and headers).
         funnel_dir: folder of the funnel tables; default: found beside the data, if present.
         column_map: for the transactions layout, canonical field -> the file's column name.
+        catalog_dir: for the Instacart layout, the folder of ``products.csv``, ``aisles.csv``
+            and ``departments.csv`` when they are not in ``path`` (a baskets-only folder).
 
     Raises:
         DataError: the path does not exist or its layout cannot be told.
@@ -74,14 +80,17 @@ def resolve_source(
     if layout == "instacart":
         if not path.is_dir():
             raise DataError("the Instacart layout is a folder of CSV files", path=path)
-        files = tuple(instacart.input_files(path))
+        files = tuple(instacart.input_files(path, catalog_dir))
     else:
+        if catalog_dir is not None:
+            raise ConfigError("a catalogue folder is only read with the Instacart layout")
         files = tuple(_transaction_files(path))
     if funnel_dir is None:
         funnel_dir = funnel.find_funnel_dir(path)
     elif not Path(funnel_dir).is_dir():
         raise DataError("funnel folder not found", path=funnel_dir)
-    return DataSource(layout, path, files, funnel_dir, dict(column_map or {}))
+    return DataSource(layout, path, files, funnel_dir, dict(column_map or {}),
+                      Path(catalog_dir) if catalog_dir is not None else None)
 
 
 def _detect(path: Path) -> str:
@@ -91,7 +100,9 @@ def _detect(path: Path) -> str:
         return "transactions"
     raise DataError(
         "cannot tell the data layout: expected the Instacart files (orders.csv, products.csv, "
-        "aisles.csv, departments.csv, order_products__*.csv) or a transaction log CSV (invoice, "
+        "aisles.csv, departments.csv, order_products__*.csv; or only order_products*.csv "
+        "baskets, with the catalogue beside them or in --catalog DIR) or a transaction log CSV "
+        "(invoice, "
         "stock code, quantity, date, price, customer columns); pass --layout to say which",
         path=path,
     )
@@ -114,7 +125,7 @@ def load_source(source: DataSource) -> CanonicalData:
     """Load ``source`` into validated canonical tables (funnel tables included when present)."""
     log.info("loading %s data from %s", source.layout, source.path)
     if source.layout == "instacart":
-        data = instacart.load_instacart(source.path)
+        data = instacart.load_instacart(source.path, source.catalog_dir)
     else:
         data = transactions.load_transactions(list(source.files), source.column_map)
     if len(data.products) > 1 and not data.products["product_id"].is_monotonic_increasing:

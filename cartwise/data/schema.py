@@ -191,7 +191,9 @@ class CanonicalData:
     ``funnel_users`` / ``funnel_events`` are None when the data set has no funnel tables.
     ``has_prices`` is False when no product or line carries a price: analyses that need money
     must then say so rather than invent prices. ``currency`` is the prices' ISO 4217 code when
-    the data says it (the demo generator's data is in USD), else None.
+    the data says it (the demo generator's data is in USD), else None. ``order_times`` is False
+    when the data has no order times at all (Instacart baskets without ``orders.csv``): then
+    ``order_dow`` and ``order_hour_of_day`` are placeholders (0) that must not be read as times.
     """
 
     products: pd.DataFrame
@@ -202,6 +204,7 @@ class CanonicalData:
     funnel_users: pd.DataFrame | None = None
     funnel_events: pd.DataFrame | None = None
     currency: str | None = None
+    order_times: bool = True
 
     @property
     def has_prices(self) -> bool:

@@ -69,6 +69,7 @@ def build_data_stage(store: Store, source: DataSource, force: bool = False) -> S
         "has_prices": data.has_prices,
         "has_timestamps": data.has_timestamps,
         "currency": data.currency,
+        "has_order_times": data.order_times,
     }
     with store.write_stage(STAGE, manifest) as tmp:
         for name, df in data.tables().items():
@@ -120,6 +121,7 @@ def load_data(store: Store, tables: tuple[str, ...] | None = None) -> CanonicalD
         funnel_users=frames["funnel_users"],
         funnel_events=frames["funnel_events"],
         currency=manifest.get("currency"),
+        order_times=bool(manifest.get("has_order_times", True)),
     )
 
 

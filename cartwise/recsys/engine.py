@@ -14,7 +14,7 @@ import numpy as np
 
 from cartwise.recsys.base import Recommender, top_n
 from cartwise.recsys.interactions import Interactions
-from cartwise.recsys.rerank import TuningConfig, rerank
+from cartwise.recsys.rerank import TuningConfig, evidence_weight, rerank
 
 STRATEGIES = ("hybrid", "als", "item_cf", "popularity", "repeat")
 
@@ -23,9 +23,11 @@ STRATEGIES = ("hybrid", "als", "item_cf", "popularity", "repeat")
 class Ranked:
     """A ranked list for one user, in matrix space.
 
-    ``items``: item columns, best first; ``relevance``: final scores in 0..1; ``confidence``: the
-    share of blend weight whose models put the item in their candidate pool, 0..1; ``model``:
-    the strategy contributing most to each item's score.
+    ``items``: item columns, best first; ``relevance``: final scores in 0..1; ``confidence``,
+    0..1: how well supported the item is, the share of blend weight whose models put it in
+    their candidate pool (for one strategy its relevance) times the evidence behind it
+    (:func:`~cartwise.recsys.rerank.evidence_weight`: one purchase is weak evidence);
+    ``model``: the strategy contributing most to each item's score.
     """
 
     items: np.ndarray
@@ -108,6 +110,8 @@ class Engine:
         model = ([names[int(parts[:, i].argmax())] for i in items] if parts is not None
                  else [names[0]] * len(items))
         conf = coverage[items] if strategy == "hybrid" else rel
+        if row >= 0:
+            conf = conf * evidence_weight(self.x, row, items, self.tuning.confidence_prior)
         if len(items) < k and row >= 0 and strategy == "hybrid":
             items, rel, conf, model = self._fill_personal(row, items, rel, conf, model, k,
                                                           allowed)

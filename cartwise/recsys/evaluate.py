@@ -31,7 +31,12 @@ from cartwise.recsys.interactions import Interactions, build_interactions
 from cartwise.recsys.metrics import METRICS, catalogue_coverage
 from cartwise.recsys.models import fit_models
 from cartwise.recsys.repeat import fit_coefficients
-from cartwise.recsys.rerank import TuningConfig, rerank_factors
+from cartwise.recsys.rerank import (
+    CYCLE_TOLERANCES,
+    DEFAULT_CYCLE_TOLERANCE,
+    TuningConfig,
+    rerank_factors,
+)
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +196,6 @@ class Tuned:
     users: int
 
 
-CYCLE_TOLERANCES = (0.0, 0.5, 1.0)
 HYBRID_MODELS = ("als", "item_cf", "popularity", "repeat")
 
 
@@ -220,14 +224,17 @@ def tune(
     scored on those pools.
     """
     tuning = tuning or TuningConfig()
+    if not tuning.cycle_rule:
+        tolerances = (tuning.cycle_tolerance,)
     params = dict(model_params or {})
     names = list(HYBRID_MODELS)
     split = holdout_split(sample_users(data, train_users, seed), skip_last=1,
                           max_users=max_users, seed=seed)
     grid = [weights] if weights else weight_grid(names, step)
     if not split.targets:
+        ref_t, _ = _reference_index(grid, tolerances)
         return Tuned(grid[0] if weights else dict.fromkeys(names, 0.25), {},
-                     tolerances[0], 0.0, 0)
+                     float(tolerances[ref_t]), 0.0, 0)
     x = build_interactions(data, split.orders, split.lines)
     users = sorted(split.targets)
     np.random.default_rng(seed).shuffle(users)
@@ -293,9 +300,10 @@ def tune(
 
 def _reference_index(grid: list[dict[str, float]], tolerances: Sequence[float]
                      ) -> tuple[int, int]:
-    """Index of the simplest setting in the search space: repeat purchase alone (else the first
-    weighting) and no cycle rule where that is searched."""
+    """Index of the reference setting in the search space: repeat purchase alone (else the
+    first weighting) and the default cycle tolerance where that is searched (else the first)."""
     c = next((i for i, w in enumerate(grid)
               if w.get("repeat", 0) > 0 and sum(w.values()) == w["repeat"]), 0)
-    t = list(tolerances).index(0.0) if 0.0 in tolerances else 0
+    tols = list(tolerances)
+    t = tols.index(DEFAULT_CYCLE_TOLERANCE) if DEFAULT_CYCLE_TOLERANCE in tols else 0
     return t, c

@@ -4,10 +4,13 @@ Filters (department, price range, already bought) are applied as masks *before* 
 drawn, so a narrow filter still yields k results. The soft knobs below then re-rank the candidate
 pool:
 
-* repurchase cycles: an item the shopper buys regularly (``min_purchases_for_cycle`` times or
-  more) is skipped while their next order would come sooner than ``cycle_tolerance`` x their
-  usual interval for it (they still have some); 0 turns the rule off. The build chooses the
-  tolerance on the validation split unless it is fixed;
+* repurchase cycles ("not due yet"): an item the shopper buys regularly
+  (``min_purchases_for_cycle`` times or more) is skipped while their next order would come
+  sooner than ``cycle_tolerance`` x their usual interval for it (they still have some). The
+  tolerance is always > 0: the build chooses it on the validation split among
+  :data:`CYCLE_TOLERANCES` (all > 0) unless it is fixed, so tuning can make the rule milder or
+  stricter but never switch it off. Switching it off is its own explicit setting,
+  ``cycle_rule=False`` (``CARTWISE_REC_CYCLE_RULE=false``), and the manifest says so;
 * spending segments: new items priced above ``budget_tolerance`` x the shopper's average item
   price are down-weighted by ``over_budget_weight`` (0 drops them);
 * upsell: new items pricier than the shopper's average are boosted by up to ``upsell`` x
@@ -22,21 +25,39 @@ import numpy as np
 
 from cartwise.recsys.interactions import Interactions
 
-SEGMENTS = ("small", "low-average", "average", "high")
+#: Cycle tolerances the validation split chooses among (all > 0: tuning never turns the rule off).
+CYCLE_TOLERANCES = (0.25, 0.5, 1.0)
+#: The tolerance used when nothing is chosen, and the reference tuning must beat to move away.
+DEFAULT_CYCLE_TOLERANCE = 0.5
 
 
 @dataclass(frozen=True)
 class TuningConfig:
-    """Every serving knob, in one read-only place (exposed by the API's ``/config``)."""
+    """Every serving knob, in one read-only place (exposed by the API's ``/config``).
+
+    ``cycle_rule`` switches the not-due-yet rule on or off (explicitly, never through the
+    tolerance); ``cycle_tolerance`` > 0 is its strictness (see the module docstring).
+    ``confidence_prior`` (> 0) is the weight, counted in purchases, of the doubt every
+    recommendation starts with (see :func:`evidence_weight`).
+    """
 
     pool: int = 200
-    cycle_tolerance: float = 0.0
+    cycle_tolerance: float = DEFAULT_CYCLE_TOLERANCE
+    cycle_rule: bool = True
     min_purchases_for_cycle: int = 3
     budget_tolerance: float = 1.5
     over_budget_weight: float = 0.5
     upsell: float = 0.0
+    confidence_prior: float = 2.0
 
-    def to_dict(self) -> dict[str, float | int]:
+    def __post_init__(self) -> None:
+        if not self.cycle_tolerance > 0:
+            raise ValueError(f"cycle_tolerance must be > 0 (got {self.cycle_tolerance}); "
+                             "switch the not-due-yet rule off with cycle_rule=False")
+        if not self.confidence_prior > 0:
+            raise ValueError(f"confidence_prior must be > 0 (got {self.confidence_prior})")
+
+    def to_dict(self) -> dict[str, float | int | bool]:
         return asdict(self)
 
 
@@ -72,7 +93,7 @@ def rerank_factors(
     if row < 0:
         return f
     counts, interval, since = cycle_info(x, row, items)
-    if tuning.cycle_tolerance > 0:
+    if tuning.cycle_rule:
         # the shopper's next order comes about one usual gap after their latest one
         due_in = since + x.user_gap[row]
         regular = counts >= tuning.min_purchases_for_cycle
@@ -100,9 +121,18 @@ def rerank(
     return items[order], s[order].astype(np.float32)
 
 
-def spending_segment(avg_price: float, quartiles: np.ndarray) -> str | None:
-    """The segment of a shopper whose average item price is ``avg_price``, given the population
-    quartile cut points (3 values); None without prices."""
-    if not np.isfinite(avg_price) or len(quartiles) != 3 or not np.isfinite(quartiles).all():
-        return None
-    return SEGMENTS[int(np.searchsorted(quartiles, avg_price, side="right"))]
+
+def evidence_weight(x: Interactions, row: int, items: np.ndarray, prior: float) -> np.ndarray:
+    """How much evidence stands behind recommending ``items`` to user ``row``, 0..1 (never 1).
+
+    ``n / (n + prior)`` where *n* is the shopper's purchases of the item when they bought it
+    (a repeat recommendation rests on those), else the shopper's orders (a discovery rests on
+    their whole history). One purchase with the default prior of 2 weighs 1/3, four weigh 2/3,
+    ten 0.83: a shopper with one order never gets a confident list. A user row < 0 (no history)
+    gets 0.
+    """
+    if row < 0:
+        return np.zeros(len(items), np.float64)
+    counts, _, _ = cycle_info(x, row, items)
+    n = np.where(counts > 0, counts, float(x.user_orders[row]))
+    return n / (n + prior)

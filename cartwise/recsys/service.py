@@ -27,7 +27,8 @@ from cartwise.recsys.engine import STRATEGIES, Engine, Ranked
 from cartwise.recsys.interactions import Interactions
 from cartwise.recsys.itemcf import ItemCFRecommender
 from cartwise.recsys.popularity import PopularityRecommender
-from cartwise.recsys.rerank import TuningConfig, cycle_info, spending_segment
+from cartwise.recsys.rerank import TuningConfig, cycle_info
+from cartwise.text import times
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,9 @@ Fallback = Literal["unknown_user", "no_history"]
 class Recommendation:
     """One recommended product.
 
-    ``relevance``: the final blended, re-ranked score, 0..1; ``confidence``: the share of blend
-    weight whose models proposed the product, 0..1 (see :class:`~cartwise.recsys.engine.Ranked`);
+    ``relevance``: the final blended, re-ranked score, 0..1; ``confidence``: how well
+    supported it is, 0..1: the share of blend weight whose models proposed the product times the
+    evidence behind it (see :class:`~cartwise.recsys.engine.Ranked`);
     ``model``: the strategy contributing most; ``reason``: one human sentence.
     """
 
@@ -62,7 +64,9 @@ class RecommendationList:
     ``fallback`` is None for personal results, else why best sellers were given instead:
     ``"unknown_user"`` (the id is not one of the shop's shoppers) or ``"no_history"`` (a
     shopper without purchases). ``where`` and ``exclude_purchased`` are the filters the items
-    obey; ``segment`` is the shopper's spending segment (None for a fallback).
+    obey; ``orders`` is the number of the shopper's orders the models learned from (0 for a
+    fallback). The shopper's spending segment is the analytics' (one definition, added by the
+    tool).
     """
 
     user_id: int
@@ -71,7 +75,7 @@ class RecommendationList:
     fallback: Fallback | None = None
     where: ProductFilter = field(default_factory=ProductFilter)
     exclude_purchased: bool = False
-    segment: str | None = None
+    orders: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         w = self.where
@@ -79,7 +83,7 @@ class RecommendationList:
                 "items": [i.to_dict() for i in self.items], "fallback": self.fallback,
                 "where": {"departments": list(w.departments) if w.departments else None,
                           "min_price": w.min_price, "max_price": w.max_price},
-                "exclude_purchased": self.exclude_purchased, "segment": self.segment}
+                "exclude_purchased": self.exclude_purchased, "orders": self.orders}
 
 
 @dataclass(frozen=True)
@@ -136,8 +140,6 @@ class Recommenders:
         self.catalog = catalog
         self.x = x
         self.engine = engine
-        avg = x.user_avg_price[np.isfinite(x.user_avg_price)]
-        self._quartiles = np.quantile(avg, [0.25, 0.5, 0.75]) if len(avg) else np.array([])
 
     # ---------------------------------------------------------------- public API
     @property
@@ -186,8 +188,7 @@ class Recommenders:
         ranked = self.engine.rank(row, k, strategy, allowed)
         return RecommendationList(
             int(user_id), strategy, self._items(ranked, row), where=where,
-            exclude_purchased=exclude_purchased,
-            segment=spending_segment(self.x.user_avg_price[row], self._quartiles),
+            exclude_purchased=exclude_purchased, orders=int(self.x.user_orders[row]),
         )
 
     def purchased(self, user_id: int) -> frozenset[int]:
@@ -299,8 +300,8 @@ class Recommenders:
             n = int(counts[j])
             if model == "repeat" or (n >= 2 and model != "popularity"):
                 every = interval[j]
-                out.append(f"bought {n} times" + (f", usually every {every:.0f} days"
-                                                  if np.isfinite(every) and every >= 1 else ""))
+                out.append(f"bought {times(n)}" + (f", usually every {every:.0f} days"
+                                                   if np.isfinite(every) and every >= 1 else ""))
             elif model == "item_cf" and contrib[j] >= 0:
                 out.append(f"often bought by shoppers who buy {names[contrib[j]]}")
             elif model == "als":

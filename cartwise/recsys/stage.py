@@ -33,10 +33,10 @@ from cartwise.data.stage import load_data
 from cartwise.errors import ConfigError, StoreError
 from cartwise.recsys.base import Recommender
 from cartwise.recsys.engine import Engine
-from cartwise.recsys.evaluate import CYCLE_TOLERANCES, HYBRID_MODELS, Tuned, tune
+from cartwise.recsys.evaluate import HYBRID_MODELS, Tuned, tune
 from cartwise.recsys.interactions import Interactions, build_interactions
 from cartwise.recsys.models import MODELS, fit_models
-from cartwise.recsys.rerank import TuningConfig
+from cartwise.recsys.rerank import CYCLE_TOLERANCES, DEFAULT_CYCLE_TOLERANCE, TuningConfig
 from cartwise.recsys.service import Recommenders
 from cartwise.store import StageResult, Store
 
@@ -44,8 +44,9 @@ log = logging.getLogger(__name__)
 
 STAGE = "recsys"
 #: Bump when the artifact files or their meaning change. 2: the interactions no longer hold
-#: departments (filters go through the catalogue).
-FORMAT_VERSION = 2
+#: departments (filters go through the catalogue). 3: the cycle rule is switched by its own
+#: ``cycle_rule`` knob, the tolerance is always > 0; confidence weighs the evidence.
+FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -112,9 +113,11 @@ def recsys_config(s: Settings) -> RecsysConfig:
         },
         weights=parse_weights(s.hybrid_weights),
         tuning=TuningConfig(
-            pool=s.rec_pool, cycle_tolerance=s.rec_cycle_tolerance or 0.0,
+            pool=s.rec_pool, cycle_rule=s.rec_cycle_rule,
+            cycle_tolerance=s.rec_cycle_tolerance or DEFAULT_CYCLE_TOLERANCE,
             budget_tolerance=s.rec_budget_tolerance,
             over_budget_weight=s.rec_over_budget_weight, upsell=s.rec_upsell,
+            confidence_prior=s.rec_confidence_prior,
         ),
         cycle_tolerance=s.rec_cycle_tolerance,
         seed=s.demo_seed,
@@ -170,9 +173,15 @@ def build_recsys_stage(store: Store, config: RecsysConfig, force: bool = False
 def _result(m: dict[str, Any], rebuilt: bool, seconds: float,
             timings: dict[str, float] | None = None) -> StageResult:
     validation = m.get("validation", {})
-    details = [f"hybrid weights {m.get('weights')}, cycle tolerance "
-               f"{m.get('config', {}).get('cycle_tolerance')}: chosen on the validation split "
-               f"(NDCG@10 {validation.get('ndcg@10')} over {validation.get('users')} users)"]
+    tuning = m.get("config", {}).get("tuning", {})
+    cycle = (f"cycle tolerance {tuning.get('cycle_tolerance')}" if tuning.get("cycle_rule", True)
+             else "cycle rule off (setting)")
+    if validation.get("users"):
+        details = [f"hybrid weights {m.get('weights')}, {cycle}: chosen on the validation split "
+                   f"(NDCG@10 {validation.get('ndcg@10')} over {validation.get('users')} users)"]
+    else:  # e.g. baskets without order histories: every shopper has one order
+        details = [f"hybrid weights {m.get('weights')}, {cycle}: defaults, not tuned (no "
+                   "validation split: no shopper has an earlier basket to hold back)"]
     return StageResult(STAGE, rebuilt, m, seconds, dict(m.get("shape", {})), details,
                        timings or {})
 

@@ -193,8 +193,8 @@ class EdgeVectorStore:
             return None
         return qe.Filter(must=must or None, must_not=must_not or None)
 
-    def hybrid(self, query: HybridQuery, *, limit: int,
-               flt: SearchFilter | None = None) -> list[Hit]:
+    def hybrid(self, query: HybridQuery, *, limit: int, flt: SearchFilter | None = None,
+               with_vectors: bool = False) -> list[Hit]:
         qe = _qe()
         f = self._filter(flt)
         params = qe.SearchParams(hnsw_ef=max(self._spec.hnsw_ef, query.candidates))
@@ -211,8 +211,13 @@ class EdgeVectorStore:
                 weights.append(w)
         request = qe.QueryRequest(limit=limit, prefetches=prefetches,
                                   query=qe.Fusion.Rrf(k=query.rrf_k, weights=weights),
-                                  with_payload=False, with_vector=False)
-        return [Hit(int(p.id), float(p.score)) for p in self._s.query(request)]
+                                  with_payload=False,
+                                  with_vector=[DENSE] if with_vectors else False)
+        points = self._s.query(request)
+        if not with_vectors:
+            return [Hit(int(p.id), float(p.score)) for p in points]
+        dense = np.array([p.vector[DENSE] for p in points], dtype=np.float32)  # one conversion
+        return [Hit(int(p.id), float(p.score), dense[i]) for i, p in enumerate(points)]
 
     def recommend(self, positive: Sequence[int], negative: Sequence[int] = (), *, limit: int,
                   flt: SearchFilter | None = None) -> list[Hit]:

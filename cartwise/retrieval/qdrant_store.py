@@ -66,6 +66,12 @@ def _sparse(v: SparseVector) -> Any:
     return models.SparseVector(indices=list(v.indices), values=list(v.values))
 
 
+def _dense_of(vector: Any) -> np.ndarray:
+    """The dense vector of a returned point (named vectors come back as a dict)."""
+    v = vector[DENSE] if isinstance(vector, dict) else vector
+    return np.asarray(v, dtype=np.float32)
+
+
 class QdrantServerStore:
     """A :class:`~cartwise.retrieval.vectorstore.VectorStore` over one Qdrant collection (or an
     alias of one).
@@ -186,8 +192,8 @@ class QdrantServerStore:
                     if flt.exclude_ids else None)
         return models.Filter(must=must or None, must_not=must_not)
 
-    def hybrid(self, query: HybridQuery, *, limit: int,
-               flt: SearchFilter | None = None) -> list[Hit]:
+    def hybrid(self, query: HybridQuery, *, limit: int, flt: SearchFilter | None = None,
+               with_vectors: bool = False) -> list[Hit]:
         from qdrant_client import models
 
         f = self._filter(flt)
@@ -207,8 +213,11 @@ class QdrantServerStore:
             query=models.RrfQuery(rrf=models.Rrf(k=query.rrf_k, weights=weights)),
             limit=limit,
             with_payload=False,
+            with_vectors=[DENSE] if with_vectors else False,
         )
-        return [Hit(int(p.id), float(p.score)) for p in response.points]
+        if not with_vectors:
+            return [Hit(int(p.id), float(p.score)) for p in response.points]
+        return [Hit(int(p.id), float(p.score), _dense_of(p.vector)) for p in response.points]
 
     def recommend(self, positive: Sequence[int], negative: Sequence[int] = (), *, limit: int,
                   flt: SearchFilter | None = None) -> list[Hit]:

@@ -6,10 +6,18 @@ the shop's product ids (the index's point ids); a *row* is a catalogue row. Wher
 or a name is accepted, so is the shop's own product code (``sku``, Online Retail's StockCode).
 Scores are documented per method; all are "higher is better". Loading from a store:
 :func:`cartwise.retrieval.stage.load_retrieval`.
+
+Search ranks a pool of hybrid candidates with :func:`cartwise.retrieval.rerank.rerank`
+(agreement of the pool by aisle, or in embedding space when the catalogue has no aisles, and the
+dense similarity, on top of the fused and name scores) and marks each hit ``close`` when it
+matches the query closely (:func:`cartwise.retrieval.rerank.close_matches`): a search whose hits
+are all not close found nothing close, and says so rather than passing the nearest items off as
+matches.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Sequence
@@ -17,13 +25,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 
 from cartwise.catalog import Catalog, Product, ProductFilter, check_k
 from cartwise.errors import UnknownProduct
 from cartwise.retrieval.embedder import Embedder
+from cartwise.retrieval.rerank import RerankWeights, close_matches, display_score, rerank
 from cartwise.retrieval.text import grams_query, name_key, tokens, words_query
 from cartwise.retrieval.vectorstore import HybridQuery, SearchFilter, VectorStore, rrf_max
-from cartwise.text import name_similarity
+from cartwise.text import name_similarities, name_similarity
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +56,23 @@ class ProductHit:
     ``score`` is 0..1 unless a method says otherwise; ``match`` says why the product is here:
     ``"id"``, ``"code"`` or ``"exact"`` (the query is its id, its shop code or its name),
     ``"search"`` (hybrid search), ``"similar"`` (recommendation by example). ``popularity`` is
-    the number of order lines of the product in the data (0 without orders).
+    the number of order lines of the product in the data (0 without orders). ``close``: the
+    product is what the query names or means (an id, code or exact-name match, or a search hit
+    that passes :func:`~cartwise.retrieval.rerank.close_matches`); False for a search hit that
+    is only the nearest thing the catalogue has, and for the similar products that follow an
+    id or code.
     """
 
     product: Product
     score: float
     match: HitMatch
     popularity: int = 0
+    close: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able: ``{"product": {...}, "score", "match", "popularity"}``."""
+        """JSON-able: ``{"product": {...}, "score", "match", "popularity", "close"}``."""
         return {"product": self.product.model_dump(), "score": self.score, "match": self.match,
-                "popularity": self.popularity}
+                "popularity": self.popularity, "close": self.close}
 
 
 @dataclass(frozen=True)
@@ -93,11 +108,18 @@ class ProductSearch:
         candidates: hits each retriever (dense, words, grams) passes to the fusion.
         weights: RRF weights of the dense, words and grams retrievers.
         rrf_k: the RRF rank constant (smaller = the top ranks of each list count more).
-        name_weight: weight (0..1) of the query/name similarity in the final search score; the
+        name_weight: weight (0..1) of the query/name similarity in the base search score; the
             rest is the fused RRF score normalised to 0..1.
+        reranking: how search re-ranks its candidate pool and what counts as a close match
+            (default :class:`~cartwise.retrieval.rerank.RerankWeights` with ``name_weight``);
+            weights with nothing but the base score reproduce the ranking without re-ranking.
+        pool: fused candidates re-ranked per search (at least ``k``).
+        vectors: the products' dense vectors by catalogue row, shape ``(len(catalog), dim)``
+            (any float dtype; a memory map is fine), for re-ranking and close matches; None =
+            ask the store for the candidates' vectors with each search (slower).
 
     Raises:
-        ValueError: ``popularity`` does not have one entry per catalogue row.
+        ValueError: ``popularity`` or ``vectors`` does not have one entry per catalogue row.
     """
 
     def __init__(
@@ -112,11 +134,17 @@ class ProductSearch:
         weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
         rrf_k: int = 10,
         name_weight: float = 0.5,
+        reranking: RerankWeights | None = None,
+        pool: int = 100,
+        vectors: np.ndarray | None = None,
     ) -> None:
         pop = np.asarray(popularity, dtype=np.int64)
         if pop.shape != (len(catalog),):
             raise ValueError(f"popularity has {pop.shape} entries, the catalogue "
                              f"{len(catalog)} rows")
+        if vectors is not None and len(vectors) != len(catalog):
+            raise ValueError(f"vectors has {len(vectors)} rows, the catalogue {len(catalog)}")
+        self._vectors = vectors
         self.store = store
         self.embedder = embedder
         self.catalog = catalog
@@ -125,7 +153,13 @@ class ProductSearch:
         self.weights = weights
         self.rrf_k = rrf_k
         self.name_weight = name_weight
+        self.reranking = reranking or RerankWeights(name_weight=name_weight)
+        self.pool = pool
         self._pop = pop
+        # consensus by aisle when the catalogue has aisles, else in embedding space
+        codes, uniques = pd.factorize(pd.Series(catalog.aisles, dtype=object))
+        self._groups: np.ndarray | None = (np.asarray(codes, dtype=np.int64)
+                                           if len(uniques) > 1 else None)
         self._name_tokens = [tokens(str(n)) for n in catalog.names]
         exact: dict[str, list[int]] = {}
         for i, toks in enumerate(self._name_tokens):
@@ -153,9 +187,9 @@ class ProductSearch:
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _hit(self, row: int, score: float, match: HitMatch) -> ProductHit:
+    def _hit(self, row: int, score: float, match: HitMatch, close: bool = True) -> ProductHit:
         return ProductHit(self.catalog.product(row), round(float(score), 4), match,
-                          int(self._pop[row]))
+                          int(self._pop[row]), bool(close))
 
     def _key_row(self, text: str) -> tuple[int, Literal["id", "code"]] | None:
         """The row ``text`` names by product id (first) or shop code, with which; else None."""
@@ -183,8 +217,18 @@ class ProductSearch:
 
     def _fused(self, query: str, flt: SearchFilter | None, limit: int) -> list[tuple[int, float]]:
         """Hybrid candidates as (row, fused score normalised to 0..1), best first."""
+        rows, fused, _, _ = self._candidates(query, flt, limit, with_vectors=False)
+        return list(zip(rows.tolist(), fused.tolist(), strict=True))
+
+    def _candidates(self, query: str, flt: SearchFilter | None, limit: int, *,
+                    with_vectors: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None,
+                                                 np.ndarray]:
+        """Hybrid candidates, best first: catalogue rows, fused scores normalised to 0..1, their
+        dense vectors ``(n, dim)`` (None unless asked for, or when the store returns none) and
+        the query's vector."""
+        qv = self.embedder.encode_query(query)
         q = HybridQuery(
-            dense=self.embedder.encode_query(query),
+            dense=qv,
             words=words_query(query),
             grams=grams_query(query),
             weights=self.weights,
@@ -195,11 +239,15 @@ class ProductSearch:
         used += [w for v, w in ((q.words, self.weights[1]), (q.grams, self.weights[2]))
                  if len(v) and w > 0]
         top = rrf_max(self.rrf_k, used)
-        hits = self.store.hybrid(q, limit=limit, flt=flt)
-        rows = self.catalog.rows([h.id for h in hits])
-        # an index point the catalogue lacks (row -1) is not served
-        return [(int(r), min(h.score / top, 1.0)) for h, r in zip(hits, rows, strict=True)
-                if r >= 0]
+        hits = self.store.hybrid(q, limit=limit, flt=flt, with_vectors=with_vectors)
+        rows = np.asarray(self.catalog.rows([h.id for h in hits]), dtype=np.int64)
+        keep = rows >= 0  # an index point the catalogue lacks (row -1) is not served
+        kept = [h for h, k in zip(hits, keep, strict=True) if k]
+        fused = np.minimum(np.array([h.score for h in kept], dtype=np.float64) / top, 1.0)
+        vectors = None
+        if with_vectors and kept and all(h.vector is not None for h in kept):
+            vectors = np.vstack([h.vector for h in kept]).astype(np.float32, copy=False)
+        return rows[keep], fused, vectors, qv
 
     # --- the API -----------------------------------------------------------------------------
 
@@ -212,11 +260,14 @@ class ProductSearch:
 
         Ranking: the product whose id or shop code the query is, or whose name it is (up to
         case, plurals and filler words), comes first (score 1.0, ``match`` ``"id"``, ``"code"``
-        or ``"exact"``); for an id or a code, its most similar products follow. Then hybrid
-        candidates (dense MiniLM + BM25 words + name trigrams, fused by RRF in Qdrant) ordered
-        by ``(1 - name_weight) * fused + name_weight * name similarity``, both 0..1, so
-        near-exact names rise to the top and misspellings still match. An empty query returns
-        nothing.
+        or ``"exact"``); for an id or a code, its most similar products follow (not ``close``).
+        Then a pool of ``pool`` hybrid candidates (dense MiniLM + BM25 words + name trigrams,
+        fused by RRF in Qdrant) re-ranked by :func:`~cartwise.retrieval.rerank.rerank`: the
+        base score ``(1 - name_weight) * fused + name_weight * name similarity`` (so near-exact
+        names rise to the top and misspellings still match) plus the dense similarity and the
+        pool's agreement on the product's aisle. ``score`` is the re-ranking score mapped to
+        0..1 (:func:`~cartwise.retrieval.rerank.display_score`); ``close`` says whether the hit
+        matches the query closely. An empty query returns nothing.
 
         Raises:
             InvalidArgument: ``k`` is not 1..100.
@@ -233,22 +284,35 @@ class ProductSearch:
             first = [self._hit(row, 1.0, how)] if self.catalog.accepts(row, where) else []
             rest = self.similar([int(self.catalog.ids[row])], k=k - len(first),
                                 where=where) if k > len(first) else []
-            return first + rest
+            return first + [dataclasses.replace(h, close=False) for h in rest]
         pinned = [r for r in self._exact.get(name_key(query), [])
                   if self.catalog.accepts(r, where)][:k]
         out = [self._hit(r, 1.0, "exact") for r in pinned]
         if len(out) >= k:
             return out
+        w = self.reranking
+        rows, fused, vectors, qv = self._candidates(query, flt, max(self.pool, k),
+                                                    with_vectors=self._vectors is None)
+        keep = ~np.isin(rows, pinned)
+        rows, fused = rows[keep], fused[keep]
+        if self._vectors is not None:
+            vectors = np.asarray(self._vectors[rows], dtype=np.float32)
+        elif vectors is not None:
+            vectors = vectors[keep]
+        if not len(rows):
+            return out
         q_tokens = tokens(query)
-        nw = self.name_weight
-        scored = []
-        for rank, (row, fused) in enumerate(self._fused(query, flt, self.candidates)):
-            if row in pinned:
-                continue
-            sim = name_similarity(q_tokens, self._name_tokens[row])
-            scored.append(((1 - nw) * fused + nw * sim, -rank, row))
-        scored.sort(reverse=True)
-        out += [self._hit(row, s, "search") for s, _, row in scored[: k - len(out)]]
+        sims = np.array(name_similarities(q_tokens, [self._name_tokens[r] for r in rows]))
+        dense = (vectors @ np.asarray(qv, dtype=np.float32) if vectors is not None
+                 else np.zeros(len(rows)))
+        score = rerank(fused, sims, dense, w, vectors=vectors,
+                       groups=self._groups[rows] if self._groups is not None else None,
+                       popularity=self._pop[rows])
+        order = np.argsort(-score, kind="stable")[: k - len(out)]
+        shown = display_score(score, w) if w.active else score
+        close = (close_matches(dense, sims, w) if vectors is not None
+                 else sims >= w.close_name)
+        out += [self._hit(int(rows[i]), shown[i], "search", bool(close[i])) for i in order]
         return out
 
     def similar(self, positive_ids: Sequence[int], negative_ids: Sequence[int] = (), k: int = 5,

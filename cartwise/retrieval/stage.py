@@ -14,6 +14,7 @@ Stage folder::
     retrieval@.../
       manifest.json     format, input hash, model, backend, index parameters, counts, timings
       catalog.parquet   the catalogue frame (see cartwise.retrieval.index) the index was built from
+      vectors.npy       the products' dense vectors (float16, by catalogue row) search re-ranks with
       index/            the Qdrant Edge shard (embedded backend only)
 
 Backends (``settings.vector_store``):
@@ -32,6 +33,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -65,6 +67,7 @@ from cartwise.retrieval.qdrant_store import (
     make_client,
     switch_alias,
 )
+from cartwise.retrieval.rerank import RerankWeights
 from cartwise.retrieval.search import ProductSearch
 from cartwise.retrieval.text import TEXT_VERSION
 from cartwise.retrieval.vectorstore import IndexSpec, VectorStore
@@ -74,8 +77,11 @@ log = logging.getLogger(__name__)
 
 STAGE = "retrieval"
 #: Bump when the stage's files or their meaning change.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CATALOG_FILE = "catalog.parquet"
+#: The products' dense vectors, float16, one row per catalogue row (what search re-ranks with,
+#: memory-mapped: no vectors travel from the index per query).
+VECTORS_FILE = "vectors.npy"
 INDEX_DIR = "index"
 #: Above this share of changed products, an embedded index is rebuilt rather than updated
 #: (Qdrant moves updated points out of the indexed segment; past about a quarter, rebuilding the
@@ -180,6 +186,7 @@ def build_retrieval_stage(
     new_collection = None
     with store.write_stage(STAGE, manifest) as tmp:
         catalog.to_parquet(tmp / CATALOG_FILE, index=False, compression="zstd")
+        np.save(tmp / VECTORS_FILE, np.asarray(vectors, dtype=np.float16))
         if backend == "embedded":
             manifest.update(_write_embedded(store, current, tmp, catalog, vectors, spec,
                                             embedder.model_id, force))
@@ -281,6 +288,16 @@ def _check_count(store_: VectorStore, expected: int) -> None:
         raise StoreError(f"the product index holds {n} products, expected {expected}")
 
 
+def reranking_of(settings: Settings) -> RerankWeights:
+    """The search re-ranking the settings ask for (``search_rerank`` false: base scores only,
+    the close-match cut-offs still apply)."""
+    w = RerankWeights(close_dense=settings.search_close_dense,
+                      close_name=settings.search_close_name)
+    if not settings.search_rerank:
+        w = replace(w, dense_weight=0.0, consensus_weight=0.0, popularity_weight=0.0)
+    return w
+
+
 def load_retrieval(
     store: Store,
     settings: Settings,
@@ -325,6 +342,14 @@ def load_retrieval(
                          f"catalogue's {len(catalog):,}: rebuild the store with "
                          "`cartwise build --force`")
     popularity = frame["popularity"].to_numpy(dtype=np.int64)
+    try:
+        vectors = np.load(folder / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"the retrieval stage in {folder} is incomplete or damaged ({exc}): "
+                         "rebuild it with `cartwise build --force`") from exc
+    if vectors.shape != (len(catalog), embedder.dim):
+        raise StoreError(f"the product vectors in {folder} have shape {vectors.shape}, not "
+                         f"({len(catalog)}, {embedder.dim}): rebuild with `cartwise build --force`")
     vs: VectorStore
     if backend == "embedded":
         vs = EdgeVectorStore.open(folder / INDEX_DIR, spec)
@@ -335,6 +360,8 @@ def load_retrieval(
         vs = QdrantServerStore(client, manifest["alias"], spec, owns_client=owns)
     search = ProductSearch(vs, embedder, catalog, popularity,
                            threshold=settings.product_match_threshold,
-                           candidates=settings.search_candidates)
+                           candidates=settings.search_candidates,
+                           reranking=reranking_of(settings), pool=settings.search_pool,
+                           vectors=vectors)
     embedder.warm_up()
     return search

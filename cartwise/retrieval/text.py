@@ -26,10 +26,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from cartwise.data.transactions import UNKNOWN as UNKNOWN_CATEGORY
 from cartwise.text import stem, token_trigrams, words
 
 #: Bump when the product text, the tokenizer or the sparse weights change: the index is rebuilt.
-TEXT_VERSION = 2
+TEXT_VERSION = 3
 
 #: Words that carry no product meaning in queries or names ("the organic avocado").
 STOPWORDS = frozenset({
@@ -75,9 +76,16 @@ def product_text(name: str, aisle: str, department: str, description: str | None
     """The text embedded for a product: its name, aisle and department, and its description.
 
     ``"Banana (fresh fruits, produce)"``; a description, where the data has one, follows after
-    a colon. Changing this format changes every embedding: bump :data:`TEXT_VERSION`.
+    a colon. An aisle or department that is empty or the loaders' placeholder for "no category"
+    (``"unknown"``, :data:`cartwise.data.transactions.UNKNOWN`: every product of a transaction
+    log) is left out: the same words
+    on every product only pull all embeddings together (``"WHITE HANGING HEART T-LIGHT
+    HOLDER"``, not ``"... (unknown, unknown)"``). Changing this format changes every embedding:
+    bump :data:`TEXT_VERSION`.
     """
-    text = f"{name.strip()} ({aisle}, {department})"
+    context = [c.strip() for c in (aisle, department)
+               if c and c.strip() and c.strip().lower() != UNKNOWN_CATEGORY]
+    text = name.strip() + (f" ({', '.join(context)})" if context else "")
     if description and description.strip():
         text += f": {description.strip()}"
     return text

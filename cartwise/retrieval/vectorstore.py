@@ -104,10 +104,12 @@ class PointBatch:
 
 @dataclass(frozen=True)
 class Hit:
-    """A product id and its score from the store (meaning depends on the query, see below)."""
+    """A product id and its score from the store (meaning depends on the query, see below);
+    ``vector``: the product's dense vector (float32, unit norm) when the query asked for it."""
 
     id: int
     score: float
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -164,9 +166,10 @@ class VectorStore(Protocol):
         """Number of points."""
         ...
 
-    def hybrid(self, query: HybridQuery, *, limit: int,
-               flt: SearchFilter | None = None) -> list[Hit]:
-        """Top ``limit`` points by weighted RRF of the dense, words and grams retrievers."""
+    def hybrid(self, query: HybridQuery, *, limit: int, flt: SearchFilter | None = None,
+               with_vectors: bool = False) -> list[Hit]:
+        """Top ``limit`` points by weighted RRF of the dense, words and grams retrievers; with
+        ``with_vectors``, each hit carries its dense vector (for re-ranking)."""
         ...
 
     def recommend(self, positive: Sequence[int], negative: Sequence[int] = (), *, limit: int,

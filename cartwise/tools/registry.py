@@ -83,8 +83,13 @@ def recommend_products(services: Services, a: s.RecommendArgs) -> r.Recommendati
     else:
         summary = (f"{len(items)} {a.strategy} recommendations for user {a.user_id}{where}: "
                    f"{_names(items)}.")
+        if rec.orders == 1:
+            summary += (" They rest on a single order, so they are weak evidence of what this "
+                        "shopper will buy next.")
+    segment = None if rec.fallback else services.analytics.spending_segment(a.user_id)
     return r.Recommendations(user_id=a.user_id, strategy=rec.strategy, fallback=rec.fallback,
-                             user_found=rec.fallback != "unknown_user", segment=rec.segment,
+                             user_found=rec.fallback != "unknown_user", segment=segment,
+                             orders=rec.orders,
                              filters=_filters(flt, a.exclude_purchased), items=items,
                              summary=summary)
 
@@ -95,12 +100,22 @@ def search_products(services: Services, a: s.SearchArgs) -> r.SearchResults:
     optional department and price range."""
     flt = services.catalog.product_filter(a.department, a.min_price, a.max_price)
     hits = services.search.search(a.query, a.k, flt)
-    items = [_entry(r.SearchHit, h.product, score=round(h.score, 4), match=h.match)
-             for h in hits]
+    items = [_entry(r.SearchHit, h.product, score=round(h.score, 4), match=h.match,
+                    close=h.close) for h in hits]
+    close = sum(h.close for h in hits)
     where = filters_text(flt.departments, flt.min_price, flt.max_price)
-    summary = (f"{len(items)} products match {a.query!r}{where}: {_names(items)}." if items
-               else f"No product matches {a.query!r}{where}.")
-    return r.SearchResults(query=a.query, filters=_filters(flt), items=items, summary=summary)
+    if not items:
+        summary = f"No product matches {a.query!r}{where}."
+    elif not close:
+        summary = (f"No product matches {a.query!r} closely{where}; the nearest are: "
+                   f"{_names(items)}.")
+    elif close < len(items):
+        summary = (f"{close} of {len(items)} products match {a.query!r} closely{where}: "
+                   f"{_names(items)}.")
+    else:
+        summary = f"{len(items)} products match {a.query!r}{where}: {_names(items)}."
+    return r.SearchResults(query=a.query, filters=_filters(flt), items=items, summary=summary,
+                           close_matches=close)
 
 
 def similar_products(services: Services, a: s.ProductListArgs) -> r.SimilarProducts:
@@ -115,8 +130,9 @@ def similar_products(services: Services, a: s.ProductListArgs) -> r.SimilarProdu
 
 
 def frequently_bought_together(services: Services, a: s.ProductListArgs) -> r.BoughtTogether:
-    """Products most often in the same basket as a given product (name or id), by lift, with
-    support, confidence and lift for each pair."""
+    """Products bought together with a given product (name or id), strongest and best
+    supported first: only significant pairs bought by enough shoppers, each with its shared
+    baskets, shoppers, confidence, lift and q value."""
     product, match = resolve_product(services, a.product)
     out = services.analytics.frequently_bought_together(product.product_id, a.k)
     return r.BoughtTogether.model_validate({**out, "resolved": match})

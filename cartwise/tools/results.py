@@ -139,7 +139,9 @@ class Filters(Model):
 
 class RecommendedProduct(Product):
     score: float = Field(description="Relevance, 0..1.")
-    confidence: float = Field(description="How sure the model is, 0..1.")
+    confidence: float = Field(description="How well supported, 0..1: the share of the blend "
+                              "that proposed it times the evidence behind it (n / (n + 2) for "
+                              "n purchases or orders); one purchase is weak evidence.")
     model: str = Field(description="The recommender that proposed it.")
     reason: str
 
@@ -147,6 +149,8 @@ class RecommendedProduct(Product):
 class SearchHit(Product):
     score: float = Field(description="Match score, 0..1.")
     match: Literal["id", "code", "exact", "search", "similar"]
+    close: bool = Field(True, description="Whether the product matches the query closely "
+                        "(False: only the nearest thing the catalogue has).")
 
 
 class SimilarProduct(Product):
@@ -154,10 +158,26 @@ class SimilarProduct(Product):
 
 
 class Partner(Product):
-    baskets_together: int
+    """A bought-together partner with its evidence (see
+    :mod:`cartwise.analytics.pair_evidence`)."""
+
+    baskets_together: int = Field(description="Baskets holding both.")
+    shoppers_together: int = Field(description="Distinct shoppers who bought both in one "
+                                   "basket (repeat orders of one shopper count once).")
     support: float = Field(description="Share of all baskets holding both, 0..1.")
-    confidence: float = Field(description="Share of the product's baskets holding this one.")
-    lift: float = Field(description="How much more often than chance (1 = chance).")
+    confidence: float = Field(description="Share of the product's baskets holding this one, "
+                              "0..1.")
+    base_rate: float = Field(description="Share of all baskets holding this one, 0..1: what "
+                             "the confidence would be by chance.")
+    lift: float = Field(description="How much more often than chance (1 = chance): "
+                        "confidence / base_rate.")
+    p_value: float = Field(description="One-sided hypergeometric (Fisher) test of the pair "
+                           "being bought together more often than chance, 0..1.")
+    q_value: float = Field(description="Benjamini-Hochberg q value over every pair tested, "
+                           "0..1: the false-discovery rate at which this pair is significant.")
+    score: float = Field(description="What partners are ranked by, -1..1: the 95% Wilson "
+                         "lower bound of the confidence (repeat orders of one shopper counted "
+                         "once) minus the base rate; high = strong and well supported.")
 
 
 class BestSeller(Product):
@@ -182,13 +202,20 @@ class Recommendations(ProductList[RecommendedProduct], AboutShopper):
     strategy: str
     fallback: Literal["unknown_user", "no_history"] | None = None
     user_found: bool
-    segment: str | None = Field(None, description="The shopper's spending segment.")
+    segment: str | None = Field(None, description="The shopper's spending segment (the same "
+                                "as user_profile's: quartile of total spend).")
+    orders: int = Field(0, description="The shopper's orders the recommendations learned from "
+                        "(0 for best sellers).")
     filters: Filters
 
 
 class SearchResults(ProductList[SearchHit]):
+    """``close_matches``: how many of ``items`` match the query closely (0 = nothing in the
+    catalogue is close; the items are only the nearest ones)."""
+
     query: str
     filters: Filters
+    close_matches: int | None = Field(None, description="Items that match the query closely.")
 
 
 class SimilarProducts(ProductList[SimilarProduct], AboutProduct):
@@ -196,12 +223,22 @@ class SimilarProducts(ProductList[SimilarProduct], AboutProduct):
 
 
 class BoughtTogether(ProductList[Partner], AboutProduct, Charted):
+    """Partners, strongest and best supported first: only pairs with ``min_pair_count``
+    shared baskets from ``min_pair_shoppers`` shoppers whose q value is at most ``fdr``."""
+
     baskets: int = Field(description="Baskets holding the product.")
+    shoppers: int = Field(0, description="Distinct shoppers who bought the product.")
     support: float = Field(description="Share of all baskets holding the product.")
     n_baskets: int
     min_pair_count: int
+    min_pair_shoppers: int = 1
     min_support: float
-    partners_limit: int
+    fdr: float = Field(1.0, description="False-discovery rate a listed pair's q value meets "
+                       "(1 = no significance test).")
+    pairs_tested: int = Field(0, description="Pairs the false-discovery rate is counted over.")
+    partners_found: int = Field(0, description="Partners that pass, also beyond those listed.")
+    partners_limit: int = Field(description="Most partners kept per product (k above it "
+                                "gives no more).")
 
 
 class BestSellers(ProductList[BestSeller]):
@@ -225,25 +262,47 @@ class SimilarShopper(Shopper):
 
 
 class ChurnEntry(Shopper):
-    score: float | None = Field(None, description="Churn risk, 0..1.")
+    score: float | None = Field(None, description="Churn risk, 0..1: the chance of no visit "
+                                "in the churn horizon (repeat-buying model) or the usual-gap "
+                                "score (fallback); the result's ``method`` says which.")
     level: Literal["low", "medium", "high", "unknown"]
     reason: str
     days_since_last_order: float | None = None
     expected_gap_days: float | None = None
     value: float | None = None
+    p_active: float | None = Field(None, description="Chance the shopper is still a customer, "
+                                   "0..1 (BG/NBD's P(alive) with the model).")
+    visits: int | None = Field(None, description="Days with an order (0 without dates).")
 
 
 class ValueEntry(Shopper):
     ltv: float | None = None
     historical: float | None = None
     projected: float | None = None
-    basket_value: float | None = None
+    basket_value: float | None = Field(None, description="Expected value of one future "
+                                       "purchase: a visit (model) or an order (fallback).")
     orders: int
-    orders_per_month: float | None = None
+    orders_per_month: float | None = Field(None, description="Purchases per 30 days while "
+                                           "active: visits (model) or orders (fallback).")
     p_active: float | None = None
-    expected_orders: float | None = None
+    expected_orders: float | None = Field(None, description="Purchases expected in the "
+                                          "horizon: visits (model) or orders (fallback).")
+    visits: int | None = Field(None, description="Days with an order (0 without dates).")
     rank: int
     tier: str
+
+
+class Method(Model):
+    """What produced a lifetime value or churn figure: ``method`` is ``"bg_nbd+gamma_gamma"``
+    (the repeat-buying model over visits) or ``"usual_gap"`` (the fallback), ``method_note``
+    one sentence on what the figures mean and, for the fallback, why it was used; ``model``
+    the fitted parameters (BG/NBD ``r``, ``alpha`` in days, ``a``, ``b``; Gamma-Gamma ``p``,
+    ``q``, ``gamma``)."""
+
+    method: Literal["bg_nbd+gamma_gamma", "usual_gap"] | None = Field(
+        None, description="What produced the figures (the analytics always say).")
+    method_note: str | None = None
+    model: dict[str, dict[str, int | float]] | None = None
 
 
 class ShopperRow(Shopper):
@@ -266,7 +325,7 @@ class SimilarShoppers(ShopperList[SimilarShopper], AboutShopper):
     pass
 
 
-class AtRiskShoppers(ShopperList[ChurnEntry], Valued, Timed, Charted):
+class AtRiskShoppers(ShopperList[ChurnEntry], Valued, Method, Timed, Charted):
     k: int
     candidates: int
     criteria: str
@@ -282,7 +341,7 @@ class Tier(Model):
     avg_value: float | None = None
 
 
-class ValuableShoppers(ShopperList[ValueEntry], Valued, Timed, Charted):
+class ValuableShoppers(ShopperList[ValueEntry], Valued, Method, Timed, Charted):
     k: int
     tiers: list[Tier]
     horizon_days: int
@@ -416,7 +475,7 @@ class ProductDetails(ToolResult, AboutProduct, Charted):
     price_note: str | None = None
 
 
-class ShopperChurn(ToolResult, ChurnEntry, AboutShopper, Valued, Timed):
+class ShopperChurn(ToolResult, ChurnEntry, AboutShopper, Valued, Method, Timed):
     kind: Literal["profile"] = "profile"
     own_median_gap_days: float | None = None
     gaps: int
@@ -425,7 +484,7 @@ class ShopperChurn(ToolResult, ChurnEntry, AboutShopper, Valued, Timed):
     orders: int
 
 
-class ShopperValue(ToolResult, ValueEntry, AboutShopper, Valued, Timed):
+class ShopperValue(ToolResult, ValueEntry, AboutShopper, Valued, Method, Timed):
     kind: Literal["profile"] = "profile"
     horizon_days: int
     expected_lifetime_days: float | None = None
@@ -448,6 +507,8 @@ class Segment(Model):
     description: str
     users: int
     share: float
+    share_interval: list[float] | None = Field(
+        None, description="95% Wilson interval of the share, [low, high].")
     value: float
     value_share: float
     avg_recency_days: float | None = None
@@ -536,6 +597,22 @@ class CustomerJourney(Analysis, Timed):
     days_between_orders: GapDistribution
 
 
+class Significance(Model):
+    """A test of whether two groups or periods really differ (see
+    :mod:`cartwise.analytics.inference`): ``p_value`` 0..1 (None when it cannot be tested),
+    ``significant`` at the 5% level, the ``test`` used; for two shares also the ``difference``
+    and its 95% interval ``low`` / ``high``."""
+
+    p_value: float | None = None
+    significant: bool
+    test: str
+    difference: float | None = None
+    low: float | None = None
+    high: float | None = None
+    rate_ratio: float | None = None
+    groups: int | None = None
+
+
 class FunnelStep(Model):
     step: str
     label: str
@@ -551,6 +628,17 @@ class FunnelGroup(Model):
     users: list[int]
     conversion_from_previous: list[float | None]
     overall_conversion: float | None = None
+    conversion_interval: list[float] | None = Field(
+        None, description="95% Wilson interval of the overall conversion, [low, high].")
+
+
+class GroupComparison(Significance):
+    """The best against the worst group (``difference`` = best - worst overall conversion),
+    and ``all_groups``: the groups tested together."""
+
+    best: str
+    worst: str
+    all_groups: Significance
 
 
 class FunnelFilters(Model):
@@ -569,6 +657,7 @@ class FunnelAnalysis(Analysis):
     steps: list[FunnelStep] = Field(default_factory=list)
     overall_conversion: float | None = None
     groups: list[FunnelGroup] = Field(default_factory=list)
+    comparison: GroupComparison | None = None
 
 
 class Peak(Model):
@@ -641,12 +730,14 @@ class YearAgo(Model):
     period: str
     figures: SalesFigures
     change: dict[str, float | None]
+    tests: dict[str, Significance] = Field(default_factory=dict)
 
 
 class SalesComparison(Model):
     """The latest complete ``unit`` (``period``) against the one before (``previous``) and,
     when the data reaches back, a year earlier; ``change`` holds relative changes (0.12 =
-    +12%) by figure; ``groups`` the per-group changes of a grouping."""
+    +12%) by figure, ``tests`` whether each change is more than noise; ``groups`` the
+    per-group changes of a grouping."""
 
     unit: str
     period: str
@@ -654,6 +745,7 @@ class SalesComparison(Model):
     current: SalesFigures
     before: SalesFigures
     change: dict[str, float | None]
+    tests: dict[str, Significance] = Field(default_factory=dict)
     year_ago: YearAgo | None = None
     groups: list[GroupChange] | None = None
 

@@ -96,8 +96,9 @@ def test_evidence_reads_every_product_user_and_id_of_typed_results() -> None:
     together = r.BoughtTogether(
         product=product(11, "Sparkling  Water GRAPEFRUIT"), summary="x", baskets=5,
         support=0.1, n_baskets=50, min_pair_count=2, min_support=0.0, partners_limit=20,
-        items=[r.Partner(**dict(product(13, "Whole Milk")), baskets_together=2, support=0.04,
-                         confidence=0.4, lift=2.0)],
+        items=[r.Partner(**dict(product(13, "Whole Milk")), baskets_together=2,
+                         shoppers_together=2, support=0.04, confidence=0.4, base_rate=0.2,
+                         lift=2.0, p_value=0.01, q_value=0.04, score=0.05)],
         resolved=r.Match(query="sparkling", confidence=0.8, by="name",
                          alternatives=[product(12, "Chocolate Almond Milk")]))
     evidence = evidence_of(found((10, "Creamy Peanut Butter")), together, shoppers(7, 8, 9),

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from cartwise.analytics import Analytics, AnalyticsParams
-from cartwise.analytics.churn import churn_level, churn_score, expected_gap, population_gap
+from cartwise.analytics.churn import (
+    churn_level,
+    churn_reason,
+    churn_score,
+    expected_gap,
+    population_gap,
+)
 from cartwise.analytics.clock import build_timeline
 from cartwise.analytics.index import build_index
 from cartwise.analytics.ltv import TIERS, active_days, expected_lifetime, ltv_table, value_tier
@@ -120,3 +126,12 @@ def test_lifetime_value_results() -> None:
     assert sum(t["users"] for t in top["tiers"]) == 3
     assert sum(t["value_share"] for t in top["tiers"]) == pytest.approx(1.0)
     assert top["value_unit"] == "currency"
+
+
+def test_churn_reason_without_dates_is_honest_about_single_orders() -> None:
+    # Instacart snapshots (and anonymous baskets) carry no dates: a shopper with one order has
+    # no gap at all, which must not read as "0 days between their last two orders".
+    one = churn_reason(0.0, 12.0, float("nan"), 0, 12.0, snapshot=True)
+    assert "between their last two orders" not in one and "single order" in one
+    two = churn_reason(9.0, 12.0, 9.0, 1, 12.0, snapshot=True)
+    assert two.startswith("9 days between their last two orders")

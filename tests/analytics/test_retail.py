@@ -81,12 +81,12 @@ def test_rfm_on_the_retail_log(retail: Analytics, retail_calculator: Calculator,
 
 def test_churn_on_the_retail_log(retail: Analytics, retail_calculator: Calculator) -> None:
     users = retail_calculator.users
+    assert retail_calculator.context["clv"]["method"] == "bg_nbd+gamma_gamma"
     score = users["churn_score"].to_numpy()
     assert np.nanmin(score) >= 0 and np.nanmax(score) <= 1
-    # for the same expected gap, longer absence means higher risk
-    ratio = users["away_ratio"].to_numpy()
-    order = np.argsort(ratio)
-    assert np.all(np.diff(score[order]) >= -1e-12)
+    # among one-visit shoppers the score is the chance of no visit: it grows with the absence
+    one = users[users["visits"] == 1].sort_values("recency_days")
+    assert len(one) > 20 and np.all(np.diff(one["churn_score"].to_numpy()) >= -1e-12)
     top = retail.churn_risk(k=10)
     assert len(top["users"]) == 10
     scores = [u["score"] for u in top["users"]]
@@ -96,8 +96,14 @@ def test_churn_on_the_retail_log(retail: Analytics, retail_calculator: Calculato
     for u in top["users"]:  # valuable, and not yet lost
         assert by_id.loc[u["user_id"], "monetary"] >= floor
         assert by_id.loc[u["user_id"], "away_ratio"] <= 6.0
+        assert u["segment"] != "Lost"
     lapsed = retail.churn_risk(int(users.loc[users["churn_score"].idxmax(), "user_id"]))
-    assert lapsed["level"] == "high" and "days ago" in lapsed["reason"]
+    assert lapsed["level"] in ("medium", "high") and "days ago" in lapsed["reason"]
+    assert "chance of no visit" in lapsed["reason"]
+    # 14646 splits its trips into invoices: 72 orders on 46 days, judged on its visits
+    big = retail.churn_risk(14646)
+    assert big["visits"] == 46 and big["orders"] == 72 and big["level"] == "low"
+    assert "46 visits (72 orders)" in big["reason"]
 
 
 def test_lifetime_value_on_the_retail_log(retail: Analytics,

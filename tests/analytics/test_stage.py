@@ -41,6 +41,7 @@ def test_build_skip_and_rebuild(tmp_path: Path, demo_dir: Path) -> None:
     assert first.summary["shoppers"] == 300 and first.summary["bought-together links"] > 0
     assert all(isinstance(v, int) for v in first.summary.values())  # the CLI prints {v:,}
     assert any("K-means" in line for line in first.details)
+    assert any(line.startswith("lifetime value and churn: BG/NBD") for line in first.details)
     assert again.summary == first.summary and again.details == first.details
     assert "affinity" in first.timings and not again.timings
     folder = store.stage_dir(STAGE).resolve()
@@ -65,6 +66,7 @@ def test_served_results_equal_on_demand_results(tmp_path: Path, demo_dir: Path) 
         assert served.product_details(p) == fresh.product_details(p)
         assert served.frequently_bought_together(p, 5) == fresh.frequently_bought_together(p, 5)
     assert served.churn_risk(k=7) == fresh.churn_risk(k=7)
+    assert served.churn_risk(k=7)["method"] == "bg_nbd+gamma_gamma"  # the fit is in the stage
     assert served.lifetime_value(k=7) == fresh.lifetime_value(k=7)
     assert served.customer_segments() == fresh.customer_segments()
     assert served.customer_journey() == fresh.customer_journey()
@@ -92,9 +94,12 @@ def test_served_results_equal_on_demand_results(tmp_path: Path, demo_dir: Path) 
 def test_settings_reach_the_stage(tmp_path: Path, instacart_dir: Path,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CARTWISE_ANALYTICS_MIN_PAIR_COUNT", "1")
+    monkeypatch.setenv("CARTWISE_ANALYTICS_MIN_PAIR_SHOPPERS", "1")
+    monkeypatch.setenv("CARTWISE_ANALYTICS_PAIR_FDR", "1")
     monkeypatch.setenv("CARTWISE_ANALYTICS_LTV_HORIZON_DAYS", "90")
     settings = get_settings()
-    assert AnalyticsParams.from_settings(settings).min_pair_count == 1
+    params = AnalyticsParams.from_settings(settings)
+    assert (params.min_pair_count, params.min_pair_shoppers, params.pair_fdr) == (1, 1, 1.0)
     store = _store(tmp_path, instacart_dir)
     with store.lock():
         out = build_analytics_stage(store, settings)
@@ -113,7 +118,7 @@ def test_settings_reach_the_stage(tmp_path: Path, instacart_dir: Path,
     history = a.sales.purchase_history(1, 2)
     assert history["orders"][0]["ordered_at"] is None and history["orders"][0]["days_ago"] == 0
     assert a.business_insights()["points"][0]["topic"] == "sales"
-    # banana and yogurt share one basket: enough with min_pair_count = 1
+    # banana and yogurt share one basket: enough with one basket, one shopper and no test
     assert a.frequently_bought_together(10)["items"]
 
 

@@ -11,7 +11,6 @@ import pytest
 from cartwise.catalog import Catalog, load_catalog
 from cartwise.errors import InvalidArgument, StoreError, UnknownProduct, UnknownUser
 from cartwise.recsys.engine import STRATEGIES, Engine
-from cartwise.recsys.rerank import SEGMENTS
 from cartwise.recsys.service import Recommenders
 from cartwise.recsys.stage import load_recsys
 from cartwise.store import Store
@@ -40,7 +39,6 @@ def test_every_strategy_gives_k_distinct_products(recs: Recommenders, strategy: 
         assert r.product.name and r.product.department and r.product.price is not None
     rel = [r.relevance for r in result.items if r.model != "popularity" or strategy == "popularity"]
     assert rel == sorted(rel, reverse=True)
-    assert result.segment in SEGMENTS
 
 
 def test_department_and_price_filters(recs: Recommenders) -> None:
@@ -190,6 +188,59 @@ def test_cycle_knob_skips_items_not_due(recs: Recommenders) -> None:
     due = since + recs.x.user_gap[row]
     regular = counts >= 2
     assert not np.any(regular & (due < 100.0 * interval))
+
+
+def test_cycle_rule_off_is_explicit(recs: Recommenders) -> None:
+    from cartwise.recsys.rerank import TuningConfig
+
+    with pytest.raises(ValueError, match="cycle_rule"):
+        TuningConfig(cycle_tolerance=0.0)
+    strict = _engine_with(recs, cycle_tolerance=100.0, min_purchases_for_cycle=2)
+    off = _engine_with(recs, cycle_tolerance=100.0, min_purchases_for_cycle=2, cycle_rule=False)
+
+    def ids(engine: Engine) -> set[int]:
+        items = _with(recs, engine).recommend(7, k=20, strategy="repeat").items
+        return {r.product.product_id for r in items}
+
+    kept, every = ids(strict), ids(off)
+    assert kept != every  # with the rule on, regular items not due yet are skipped
+
+
+def test_confidence_weighs_the_evidence(recs: Recommenders) -> None:
+    """One purchase is weak evidence: an item bought once is never as sure as a staple, and
+    nothing reaches confidence 1."""
+    from cartwise.recsys.rerank import cycle_info, evidence_weight
+
+    row = recs.x.user_row(7)
+    assert row is not None
+    result = recs.recommend(7, k=10, strategy="repeat")
+    cols = np.array([recs.catalog.row(r.product.product_id) for r in result.items])
+    counts, _, _ = cycle_info(recs.x, row, cols)
+    conf = np.array([r.confidence for r in result.items])
+    assert conf.max() < 1.0
+    weight = evidence_weight(recs.x, row, cols, recs.tuning.confidence_prior)
+    assert np.all(conf <= weight + 1e-4)
+    assert evidence_weight(recs.x, row, cols[:1], 2.0)[0] == pytest.approx(
+        counts[0] / (counts[0] + 2))
+    once = [r for r, c in zip(result.items, counts, strict=True) if c == 1]
+    for r in once:
+        assert r.confidence <= 1 / 3 + 1e-4 and "bought once" in r.reason
+
+
+def test_list_says_how_many_orders_it_rests_on(recs: Recommenders) -> None:
+    row = recs.x.user_row(7)
+    assert recs.recommend(7, k=3).orders == int(recs.x.user_orders[row]) > 0
+    assert recs.recommend(987654321, k=3).orders == 0  # best sellers rest on no history
+
+
+def test_never_bought_recommendations_stay_personal(recs: Recommenders) -> None:
+    """With "never bought", a repeat-only blend has nothing left: the list is filled from the
+    discovery models (ALS, item-CF) before best sellers."""
+    repeat_only = Engine(recs.x, recs.engine.models, {"repeat": 1.0}, recs.tuning)
+    result = _with(recs, repeat_only).recommend(7, k=10, exclude_purchased=True)
+    models = {r.model for r in result.items}
+    assert len(result.items) == 10 and models & {"als", "item_cf"}, models
+    assert not {r.product.product_id for r in result.items} & _bought(recs, 7)
 
 
 def _engine_with(recs: Recommenders, **knobs: float) -> Engine:

@@ -27,13 +27,14 @@ from tests.recsys.conftest import SMALL
 def test_manifest_records_choices_and_versions(demo_store: Store) -> None:
     m = demo_store.manifest("recsys")
     assert m is not None
-    assert m["format_version"] == FORMAT_VERSION == 2
+    assert m["format_version"] == FORMAT_VERSION == 3
     assert sum(m["weights"].values()) == pytest.approx(1.0)
     assert set(m["weights"]) == {"als", "item_cf", "popularity", "repeat"}
     assert m["validation"]["users"] > 0 and 0 <= m["validation"]["ndcg@10"] <= 1
     assert m["config"]["params"]["als"]["factors"] == 16
     assert len(m["config"]["params"]["repeat"]["coef"]) == 10
-    assert m["config"]["cycle_tolerance"] in (0.0, 0.5, 1.0)
+    assert m["config"]["cycle_tolerance"] in (0.25, 0.5, 1.0)  # tuning never turns it off
+    assert m["config"]["tuning"]["cycle_rule"] is True
     assert "implicit" in m["libraries"]
     assert m["shape"]["users"] == 150
 
@@ -64,7 +65,7 @@ def test_up_to_date_unless_settings_change(demo_store: Store, tmp_path: Path) ->
     shutil.copytree(demo_store.root, store.root, symlinks=True)
     with store.lock():
         assert not build_recsys_stage(store, recsys_config(get_settings(**SMALL))).rebuilt
-        changed = get_settings(**SMALL, hybrid_weights="als=1,repeat=1", rec_cycle_tolerance=0)
+        changed = get_settings(**SMALL, hybrid_weights="als=1,repeat=1", rec_cycle_rule=False)
         result = build_recsys_stage(store, recsys_config(changed))
     assert result.rebuilt
     assert result.manifest["weights"] == {"als": 0.5, "repeat": 0.5}

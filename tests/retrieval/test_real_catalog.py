@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 from cartwise.catalog import load_catalog
 from cartwise.errors import UnknownProduct
 from cartwise.retrieval.embedder import SentenceTransformerEmbedder
+from cartwise.retrieval.rerank import RerankWeights
 from cartwise.retrieval.search import ProductSearch
 from cartwise.retrieval.stage import build_retrieval_stage, load_retrieval
 from cartwise.store import Store
@@ -105,3 +107,58 @@ def test_nonsense_is_not_found(real_search: ProductSearch) -> None:
     with pytest.raises(UnknownProduct) as err:
         real_search.resolve("zqxv blorft")
     assert len(err.value.closest) == 3
+
+
+def _base_only(search: ProductSearch) -> RerankWeights:
+    return replace(search.reranking, dense_weight=0.0, consensus_weight=0.0)
+
+
+@pytest.mark.parametrize(("query", "aisle"), [
+    ("for washing clothes", "laundry"),              # body washes match "washing" by name
+    ("something to clean the bathroom", "cleaning products"),  # toothbrushes "clean" too
+])
+def test_reranking_lifts_what_a_descriptive_query_means(real_search: ProductSearch, query: str,
+                                                        aisle: str) -> None:
+    def in_aisle(w: RerankWeights) -> int:
+        saved, real_search.reranking = real_search.reranking, w
+        try:
+            return sum(h.product.aisle == aisle for h in real_search.search(query, k=5))
+        finally:
+            real_search.reranking = saved
+
+    before, after = in_aisle(_base_only(real_search)), in_aisle(real_search.reranking)
+    assert after >= 4 and after > before
+
+
+def test_a_nonsense_search_says_nothing_is_close(real_search: ProductSearch) -> None:
+    hits = real_search.search("zqxv blorft", k=5)
+    assert len(hits) == 5 and not any(h.close for h in hits)
+    assert all(h.close for h in real_search.search("baby food", k=3))
+
+
+def _typo(name: str) -> str:
+    """The name in lower case with the middle letter of its longest word dropped."""
+    words = name.lower().split()
+    i = max(range(len(words)), key=lambda j: len(words[j]))
+    w = words[i]
+    words[i] = w[: len(w) // 2] + w[len(w) // 2 + 1:]
+    return " ".join(words)
+
+
+def test_literal_queries_find_their_product_as_before(real_search: ProductSearch,
+                                                      real_sample: pd.DataFrame) -> None:
+    # misspelt names are never pinned as exact matches: the re-ranked pool decides
+    rows = real_sample.sample(40, random_state=3)
+    queries = [(_typo(n), int(pid)) for n, pid in zip(rows["product_name"], rows["product_id"],
+                                                     strict=True)]
+
+    def found(w: RerankWeights) -> int:
+        saved, real_search.reranking = real_search.reranking, w
+        try:
+            return sum(pid in [h.product.product_id for h in real_search.search(q, k=3)]
+                       for q, pid in queries)
+        finally:
+            real_search.reranking = saved
+
+    before, after = found(_base_only(real_search)), found(real_search.reranking)
+    assert after >= before >= 30

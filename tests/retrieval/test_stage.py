@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cartwise.catalog import load_catalog
@@ -20,6 +21,7 @@ from cartwise.retrieval.stage import (
     CATALOG_FILE,
     INDEX_DIR,
     STAGE,
+    VECTORS_FILE,
     build_retrieval_stage,
     load_retrieval,
 )
@@ -237,3 +239,18 @@ def test_a_failed_index_build_keeps_the_embeddings_and_leaves_no_collection(
     monkeypatch.undo()
     m = _build(data_store, settings, spy, client=client)
     assert m["counts"]["embedded"] == 0 and spy.encoded == 32  # the vectors came from the cache
+
+
+def test_the_stage_keeps_the_vectors_search_reranks_with(data_store: Store,
+                                                         settings: Settings) -> None:
+    emb = HashingEmbedder()
+    _build(data_store, settings, emb)
+    folder = data_store.stage_dir(STAGE)
+    vectors = np.load(folder / VECTORS_FILE)
+    assert vectors.shape == (len(PRODUCTS), emb.dim) and vectors.dtype == np.float16
+    texts = pd.read_parquet(folder / CATALOG_FILE)["text"].tolist()  # by catalogue row
+    np.testing.assert_allclose(vectors.astype(np.float32), emb.encode(texts), atol=2e-3)
+    _open(data_store, settings, emb).close()
+    np.save(folder / VECTORS_FILE, vectors[:-1])  # a stage whose vectors do not fit
+    with pytest.raises(StoreError, match="cartwise build --force"):
+        _open(data_store, settings, emb)

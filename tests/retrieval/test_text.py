@@ -13,7 +13,13 @@ from cartwise.retrieval.text import (
     words_document,
     words_query,
 )
-from cartwise.text import name_similarity, normalize, stem, token_similarity
+from cartwise.text import (
+    name_similarities,
+    name_similarity,
+    normalize,
+    stem,
+    token_similarity,
+)
 
 
 def test_normalize_folds_case_accents_and_punctuation() -> None:
@@ -86,3 +92,11 @@ def test_name_similarity_prefers_names_with_fewer_extra_words() -> None:
     other = name_similarity(q, tokens("Greek Yogurt"))
     assert exact == 1.0 > longer > other == 0.0
     assert name_similarity([], tokens("Banana")) == 0.0
+
+
+def test_batched_name_similarities_equal_the_one_by_one_values() -> None:
+    query = tokens("choclate chip cookies")
+    names = [tokens(n) for n in ("Chocolate Chip Cookies", "Oatmeal Raisin Cookies",
+                                 "Milk Chocolate Bar", "", "Cookies Chocolate Chip Chip")]
+    assert name_similarities(query, names) == [name_similarity(query, n) for n in names]
+    assert name_similarities([], names) == [0.0] * len(names)

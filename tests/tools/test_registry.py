@@ -163,6 +163,14 @@ def test_search_respects_max_price(demo_services: Services) -> None:
     assert non_increasing([h["score"] for h in results])
 
 
+def test_search_counts_its_close_matches(demo_services: Services) -> None:
+    found = call(demo_services, "search_products", query="almond milk", k=5)
+    assert found["close_matches"] == sum(h["close"] for h in found["items"]) >= 1
+    nonsense = call(demo_services, "search_products", query="zqxv blorft", k=5)
+    assert nonsense["items"] and nonsense["close_matches"] == 0
+    assert "closely" in nonsense["summary"] and "nearest" in nonsense["summary"]
+
+
 def test_search_in_a_department_from_a_price(demo_services: Services) -> None:
     r = call(demo_services, "search_products", query="cheese", department="dairy", min_price=3,
              k=8)
@@ -216,8 +224,9 @@ def test_frequently_bought_together(demo_services: Services, banana_id: int, kin
     for p in partners:
         assert_product(p)
         assert p["product_id"] != banana_id
-        assert 0 < p["support"] <= 1 and 0 < p["confidence"] <= 1 and p["lift"] > 0
-    assert non_increasing([p["lift"] for p in partners])
+        assert 0 < p["support"] <= 1 and 0 < p["confidence"] <= 1 and p["lift"] > 1
+        assert p["shoppers_together"] >= r["min_pair_shoppers"] and p["q_value"] <= r["fdr"]
+    assert non_increasing([p["score"] for p in partners])
 
 
 @pytest.mark.parametrize("kind", REFERENCES)
@@ -522,14 +531,6 @@ def test_cli_usage_errors_exit_2(demo_settings: Settings, args: list[str], messa
         assert "recommend_products" in result.output  # the message lists the tools
 
 
-def test_never_bought_recommendations_stay_personal(demo_services: Services) -> None:
-    """With "never bought", a repeat-heavy blend has little left: the list is filled from the
-    discovery models (ALS, item-CF) before best sellers."""
-    r = call(demo_services, "recommend_products", user_id=42, exclude_purchased=True, k=10)
-    models = {item["model"] for item in r["items"]}
-    assert len(r["items"]) == 10 and models & {"als", "item_cf"}, models
-
-
 # ------------------------------------------------------------------------------ sales tools
 
 
@@ -571,3 +572,12 @@ def test_anomalies_and_digest_point_at_real_tools(demo_services: Services) -> No
     assert {"sales", "churn"} <= {p["topic"] for p in d["points"]}
     c = call(demo_services, "cohort_retention", by="week", periods=8, metric="revenue")
     assert len(c["cohorts"]) == 8 and all(len(x["values"]) == 8 for x in c["cohorts"])
+
+
+def test_one_spending_segment_for_every_tool(demo_services: Services) -> None:
+    """recommend_products and user_profile name the same spending segment (one definition)."""
+    for user in (USER, 7, 150):
+        rec = call(demo_services, "recommend_products", user_id=user, k=3)
+        profile = call(demo_services, "user_profile", user_id=user)
+        assert rec["segment"] == profile["spending_segment"]["label"]
+        assert rec["segment"] in ("small", "low-average", "average", "high")

@@ -15,6 +15,7 @@ from typing import Any
 
 from cartwise.agent.planner.policy import Refusal
 from cartwise.agent.planner.types import PlannedCall
+from cartwise.analytics.results import fmt_pct, plural
 from cartwise.catalog import Product, money
 from cartwise.tools.render import filters_text
 from cartwise.tools.results import (
@@ -240,9 +241,12 @@ def _product_line(i: int, item: Product, currency: str | None) -> str:
     price = money(item.price, currency)
     if price:
         details.append(price)
-    if isinstance(item, Partner):
+    if isinstance(item, Partner):  # the evidence: strength against chance, then support
+        details.append(f"in {fmt_pct(item.confidence)} of its baskets against "
+                       f"{fmt_pct(item.base_rate)} of all")
+        details.append(f"{plural(item.baskets_together, 'basket')} from "
+                       f"{plural(item.shoppers_together, 'shopper')}")
         details.append(f"lift {_num(item.lift)}")
-        details.append(f"in {_pct(item.confidence)} of its baskets")
     line = f"{i}. {_clean(item.name)}" + (f" ({', '.join(details)})" if details else "")
     reason = getattr(item, "reason", None)
     if isinstance(reason, str) and reason.strip():
@@ -300,13 +304,23 @@ def _product_list_reply(call: PlannedCall, result: ProductList[Any],
     k = _k(call, 10 if isinstance(result, BestSellers) else 5)
     anchor = _clean(result.product.name) if isinstance(result, AboutProduct) else ""
     if isinstance(result, SearchResults):
-        head = f"Here is what I found for \"{_clean(result.query)}\":"
-        empty = f"I found nothing matching \"{_clean(result.query)}\"."
+        query = _clean(result.query)
+        shown = items[:k]
+        close = (sum(h.close for h in shown) if result.close_matches is not None else None)
+        if close == 0 and shown:
+            head = (f"Nothing in the catalogue closely matches \"{query}\"; the nearest "
+                    "items are:")
+        elif close is not None and close < len(shown):
+            head = (f"Here is what I found for \"{query}\" ({close} close "
+                    f"{'match' if close == 1 else 'matches'}; the rest are looser):")
+        else:
+            head = f"Here is what I found for \"{query}\":"
+        empty = f"I found nothing matching \"{query}\"."
     elif isinstance(result, SimilarProducts):
         head = f"Products similar to {anchor}:"
         empty = f"I found no products similar to {anchor}."
     elif isinstance(result, BoughtTogether):
-        head = f"Often bought with {anchor}:"
+        head = f"Often bought with {anchor} (strongest and best supported first):"
         empty = _clean(result.summary)
     else:
         depts = result.filters.department if isinstance(result, BestSellers) else None

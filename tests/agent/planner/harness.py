@@ -142,8 +142,10 @@ def fake_result(call: PlannedCall) -> r.ToolResult:
                 summary=f"{k} similar")
         return r.BoughtTogether(
             product=anchor, items=_entries(r.Partner, _products(text, k, "Partner"),
-                                           baskets_together=5, support=0.01, lift=2.5,
-                                           confidence=0.25),
+                                           baskets_together=5, shoppers_together=4,
+                                           support=0.01, lift=2.5, confidence=0.25,
+                                           base_rate=0.1, p_value=1e-4, q_value=0.01,
+                                           score=0.1),
             baskets=20, support=0.04, n_baskets=500, min_pair_count=5, min_support=0.0,
             partners_limit=20, summary=f"{k} partners")
     if call.name == "popular_products":

@@ -97,15 +97,22 @@ def test_unknown_product_lists_closest_names() -> None:
     assert "not found" in text and "Did you mean: Banana, Bananas Organic?" in text
 
 
-def test_bought_together_shows_lift_and_confidence() -> None:
+def test_bought_together_shows_its_evidence() -> None:
     result = r.BoughtTogether(
         product=product(9, "Pasta Sauce"), summary="x", baskets=10, support=0.1, n_baskets=100,
         min_pair_count=5, min_support=0.0, partners_limit=20,
         items=[r.Partner(**dict(product(1, "Spaghetti", 1.79)), baskets_together=3,
-                         support=0.03, lift=3.214, confidence=0.31)])
+                         shoppers_together=3, support=0.03, lift=3.214, confidence=0.31,
+                         base_rate=0.0965, p_value=1e-3, q_value=0.02, score=0.05),
+               r.Partner(**dict(product(2, "Basil")), baskets_together=1, shoppers_together=1,
+                         support=0.001, lift=2.0, confidence=0.004, base_rate=0.002,
+                         p_value=0.01, q_value=0.04, score=0.001)])
     text = compose([call("frequently_bought_together", product="pasta sauce")], [result])
-    assert text.startswith("Often bought with Pasta Sauce:")
-    assert "Spaghetti ($1.79, lift 3.21, in 31% of its baskets)" in text
+    assert text.startswith("Often bought with Pasta Sauce (strongest and best supported first):")
+    assert ("Spaghetti ($1.79, in 31.0% of its baskets against 9.7% of all, 3 baskets from "
+            "3 shoppers, lift 3.21)") in text
+    assert "Basil (in 0.4% of its baskets against 0.2% of all, 1 basket from 1 shopper" in text
+    assert "in 0%" not in text
 
 
 def test_analytics_use_the_summary_and_user_lists() -> None:
@@ -152,3 +159,24 @@ def test_fixed_replies_list_capabilities() -> None:
             assert needle in text.lower(), needle
     assert "can't do that" in out_of_scope_reply()
     assert len(CAPABILITIES) >= 10
+
+
+def _search(close: list[bool]) -> r.SearchResults:
+    items = [r.SearchHit(**dict(product(i + 1, f"Item {i + 1}")), score=0.5, match="search",
+                         close=c) for i, c in enumerate(close)]
+    return r.SearchResults(query="jet engine", filters=r.Filters(), summary="s", items=items,
+                           close_matches=sum(close))
+
+
+def test_a_search_with_no_close_match_says_so_before_the_nearest_items() -> None:
+    text = compose([call("search_products", query="jet engine")], [_search([False] * 3)])
+    assert text.startswith('Nothing in the catalogue closely matches "jet engine"; the nearest')
+    assert "1. Item 1" in text
+
+
+def test_a_search_counts_its_close_matches_when_some_are_looser() -> None:
+    text = compose([call("search_products", query="jet engine")],
+                   [_search([True, False, False])])
+    assert text.startswith('Here is what I found for "jet engine" (1 close match; the rest')
+    full = compose([call("search_products", query="jet engine")], [_search([True, True])])
+    assert full.startswith('Here is what I found for "jet engine":')

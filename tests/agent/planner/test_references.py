@@ -79,8 +79,9 @@ def test_context_single_product_and_anchor() -> None:
     together = r.BoughtTogether(
         product=product(24852, "Banana"), summary="x", baskets=9, support=0.1, n_baskets=90,
         min_pair_count=5, min_support=0.0, partners_limit=20,
-        items=[r.Partner(**dict(product(1, "Milk")), baskets_together=5, support=0.05,
-                         confidence=0.5, lift=2.0)])
+        items=[r.Partner(**dict(product(1, "Milk")), baskets_together=5, shoppers_together=5,
+                         support=0.05, confidence=0.5, base_rate=0.25, lift=2.0, p_value=1e-4,
+                         q_value=0.01, score=0.1)])
     ctx = read_context([tool("frequently_bought_together", {"product": "bananas"}, together)])
     assert ctx.last_product == "24852"
     assert ctx.last_product_text == "bananas"
