@@ -18,6 +18,11 @@ The catalogue has no prices: this benchmark (only) gives each product a seeded s
 
     python benchmarks/bench_retrieval.py                       # all backends
     python benchmarks/bench_retrieval.py --backends edge       # the embedded default only
+    python benchmarks/bench_retrieval.py --work W --reuse-cache --quick   # tuning loop
+
+``--quick`` measures quality on the tuning sets only (edge, re-ranked and not), prints it and
+writes no report: about a minute with a warm embedding cache, for tuning without looking at the
+report sets.
 """
 
 from __future__ import annotations
@@ -334,9 +339,11 @@ def paired_latency(ps: ProductSearch, texts: Sequence[str], passes: int
     return {k: pct(v) for k, v in ms.items()}
 
 
-def retail_quality(work: Path, embedder: Any, threads: int) -> dict[str, Any]:
-    """Precision@5 on the Online Retail II query sets over an index of its product names, with
-    and without re-ranking, the issue's three examples and the close-match signal."""
+def retail_quality(work: Path, embedder: Any, threads: int,
+                   set_names: Sequence[str] = ("tune", "report")) -> dict[str, Any]:
+    """Precision@5 on the Online Retail II query sets ``set_names`` over an index of its
+    product names, with and without re-ranking, the issue's three examples and the close-match
+    signal."""
     data_dir = work / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     for f in sq.retail_files():
@@ -349,7 +356,7 @@ def retail_quality(work: Path, embedder: Any, threads: int) -> dict[str, Any]:
         build_data_stage(store, resolve_source(data_dir))
         build_retrieval_stage(store, settings, embedder=embedder)
     ps = load_retrieval(store, settings, load_catalog(store), embedder=embedder)
-    sets = {name: sq.load_queries(f"online_retail_{name}") for name in ("tune", "report")}
+    sets = {name: sq.load_queries(f"online_retail_{name}") for name in set_names}
     out: dict[str, Any] = {"products": len(ps), "sets": sets, "scores": {}, "examples": {}}
 
     def top5(text: str) -> list[Any]:
@@ -416,6 +423,46 @@ def resolution_quality(ps: ProductSearch, catalog: pd.DataFrame, rng: np.random.
 # --- main ----------------------------------------------------------------------------------------
 
 
+def quick(args: argparse.Namespace) -> None:
+    """``--quick``: precision@5 on the tuning sets (Instacart, Online Retail II), edge backend,
+    re-ranked and with fused and name scores only, printed (the report sets are not read)."""
+    logging.basicConfig(level=logging.WARNING)
+    work = args.work or Path(tempfile.mkdtemp(prefix="cw-bench-retrieval-"))
+    data_dir = work / "data"
+    write_catalog_data(data_dir, args.seed)
+    settings = get_settings(home=work / "home", data_dir=data_dir, vector_store="embedded",
+                            embedding_threads=args.threads)
+    store = Store(settings.store_path)
+    embedder = make_embedder(settings)
+    with store.lock():
+        build_data_stage(store, resolve_source(data_dir))
+        build_retrieval_stage(store, settings, embedder=embedder)
+    ps = load_retrieval(store, settings, load_catalog(store), embedder=embedder)
+    tune = sq.load_queries("instacart_tune")
+    n = {k: sum(q["kind"] == k for q in tune) for k in sq.KINDS}
+    rows = []
+    for variant in ("re-ranked", "fused + name only"):
+        if variant != "re-ranked":
+            sq.without_reranking(ps)
+        scores, detail = sq.precision_by_kind(lambda t: ps.search(t, k=5), tune,
+                                              sq.aisle_relevant)
+        rows.append(sq.table_rows(f"instacart, {variant}, tune", scores, n))
+        if args.show and variant == "re-ranked":
+            for qtext, p, top in detail:
+                if p < 1:
+                    print(f"{p:.1f}  {qtext!r}: {top}")
+    ps.close()
+    if sq.retail_files():
+        retail = retail_quality(work / "retail", embedder, args.threads, set_names=("tune",))
+        rn = {k: sum(q["kind"] == k for q in retail["sets"]["tune"]) for k in sq.KINDS}
+        rows += [sq.table_rows(f"online retail, {variant}, tune", sc, rn)
+                 for (variant, _), sc in retail["scores"].items()]
+    print(table(["set", "P@5 all", "plain (n)", "misspelled (n)", "descriptive (n)"], rows))
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="edge,local,numpy",
@@ -430,7 +477,13 @@ def main() -> None:
     parser.add_argument("--reuse-cache", action="store_true",
                         help="keep the embedding cache of --work (development: the full build "
                         "then does not measure embedding)")
+    parser.add_argument("--quick", action="store_true",
+                        help="quality on the tuning sets only (edge), printed; no latency, no "
+                        "report sets, no report file")
     args = parser.parse_args()
+    if args.quick:
+        quick(args)
+        return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     warnings.filterwarnings("ignore", message="Local mode is not recommended")
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]

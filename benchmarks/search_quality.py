@@ -83,7 +83,7 @@ def without_reranking(ps: ProductSearch) -> ProductSearch:
     """``ps`` ranking by fused and name scores only (the ranking before re-ranking); the
     close-match cut-offs are kept. Changes ``ps`` in place and returns it."""
     ps.reranking = replace(ps.reranking, dense_weight=0.0, consensus_weight=0.0,
-                           popularity_weight=0.0)
+                           popularity_weight=0.0, aisle_weight=0.0)
     return ps
 
 

@@ -108,6 +108,21 @@ class Settings(BaseSettings):
     search_pool: int = Field(
         100, ge=5, le=1000, description="Fused search candidates re-ranked per query.",
     )
+    search_pool_popularity: float = Field(
+        3.0, ge=0, le=100, description="How much more a candidate's popularity (log order lines, "
+        "0..1 of the pool's most ordered product) weighs in the pool's agreement on an aisle: "
+        "its weight is multiplied by 1 + this; 0 = popularity plays no part.",
+    )
+    search_aisle_weight: float = Field(
+        0.4, ge=0, le=10, description="Weight of the query's closeness to a candidate's aisle "
+        "(cosine with the centroid of the aisle's product embeddings) in the re-ranking score of "
+        "descriptive queries (no candidate name matches the query well); 0 = off. Catalogues "
+        "without aisles have no such term.",
+    )
+    search_aisle_temperature: float = Field(
+        0.05, gt=0, le=10, description="How sharply the aisle closeness falls off: exp((cosine "
+        "- best aisle's cosine) / this).",
+    )
     search_close_dense: float = Field(
         0.5, ge=-1, le=1, description="A search hit is a close match when the cosine of its "
         "embedding and the query's is at least this, or its name similarity reaches "

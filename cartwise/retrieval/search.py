@@ -30,7 +30,14 @@ import pandas as pd
 from cartwise.catalog import Catalog, Product, ProductFilter, check_k
 from cartwise.errors import UnknownProduct
 from cartwise.retrieval.embedder import Embedder
-from cartwise.retrieval.rerank import RerankWeights, close_matches, display_score, rerank
+from cartwise.retrieval.rerank import (
+    RerankWeights,
+    close_matches,
+    display_score,
+    group_centroids,
+    group_prior,
+    rerank,
+)
 from cartwise.retrieval.text import grams_query, name_key, tokens, words_query
 from cartwise.retrieval.vectorstore import HybridQuery, SearchFilter, VectorStore, rrf_max
 from cartwise.text import name_similarities, name_similarity
@@ -115,8 +122,9 @@ class ProductSearch:
             weights with nothing but the base score reproduce the ranking without re-ranking.
         pool: fused candidates re-ranked per search (at least ``k``).
         vectors: the products' dense vectors by catalogue row, shape ``(len(catalog), dim)``
-            (any float dtype; a memory map is fine), for re-ranking and close matches; None =
-            ask the store for the candidates' vectors with each search (slower).
+            (any float dtype; a memory map is fine), for re-ranking, close matches and the
+            aisles' centroids (computed here, in one pass over the vectors); None = ask the
+            store for the candidates' vectors with each search (slower; no aisle term).
 
     Raises:
         ValueError: ``popularity`` or ``vectors`` does not have one entry per catalogue row.
@@ -159,7 +167,11 @@ class ProductSearch:
         # consensus by aisle when the catalogue has aisles, else in embedding space
         codes, uniques = pd.factorize(pd.Series(catalog.aisles, dtype=object))
         self._groups: np.ndarray | None = (np.asarray(codes, dtype=np.int64)
-                                           if len(uniques) > 1 else None)
+                                           if len(uniques) > 1 and (codes >= 0).all() else None)
+        # the aisles' centroids (for how close a descriptive query is to each aisle)
+        self._centroids: np.ndarray | None = (
+            group_centroids(vectors, self._groups, len(uniques))
+            if self._groups is not None and vectors is not None else None)
         self._name_tokens = [tokens(str(n)) for n in catalog.names]
         exact: dict[str, list[int]] = {}
         for i, toks in enumerate(self._name_tokens):
@@ -170,6 +182,12 @@ class ProductSearch:
 
     def close(self) -> None:
         self.store.close()
+
+    @property
+    def aisle_centroids(self) -> np.ndarray | None:
+        """The unit-norm centroid of each aisle's product vectors ``(aisles, dim)``, in the
+        order the catalogue's aisles first appear; None without aisles or product vectors."""
+        return self._centroids
 
     def __len__(self) -> int:
         return len(self.catalog)
@@ -264,8 +282,10 @@ class ProductSearch:
         Then a pool of ``pool`` hybrid candidates (dense MiniLM + BM25 words + name trigrams,
         fused by RRF in Qdrant) re-ranked by :func:`~cartwise.retrieval.rerank.rerank`: the
         base score ``(1 - name_weight) * fused + name_weight * name similarity`` (so near-exact
-        names rise to the top and misspellings still match) plus the dense similarity and the
-        pool's agreement on the product's aisle. ``score`` is the re-ranking score mapped to
+        names rise to the top and misspellings still match) plus the dense similarity, the
+        pool's agreement on the product's aisle (popular products weighing more) and, for a
+        descriptive query, how close the query is to the product's aisle as a whole (the
+        centroid of its products' embeddings). ``score`` is the re-ranking score mapped to
         0..1 (:func:`~cartwise.retrieval.rerank.display_score`); ``close`` says whether the hit
         matches the query closely. An empty query returns nothing.
 
@@ -305,9 +325,12 @@ class ProductSearch:
         sims = np.array(name_similarities(q_tokens, [self._name_tokens[r] for r in rows]))
         dense = (vectors @ np.asarray(qv, dtype=np.float32) if vectors is not None
                  else np.zeros(len(rows)))
-        score = rerank(fused, sims, dense, w, vectors=vectors,
-                       groups=self._groups[rows] if self._groups is not None else None,
-                       popularity=self._pop[rows])
+        groups = self._groups[rows] if self._groups is not None else None
+        aisle = None
+        if w.aisle_weight and self._centroids is not None and groups is not None:
+            aisle = group_prior(self._centroids, qv, w.aisle_temperature)[groups]
+        score = rerank(fused, sims, dense, w, vectors=vectors, groups=groups,
+                       popularity=self._pop[rows], aisle=aisle)
         order = np.argsort(-score, kind="stable")[: k - len(out)]
         shown = display_score(score, w) if w.active else score
         close = (close_matches(dense, sims, w) if vectors is not None

@@ -292,9 +292,13 @@ def reranking_of(settings: Settings) -> RerankWeights:
     """The search re-ranking the settings ask for (``search_rerank`` false: base scores only,
     the close-match cut-offs still apply)."""
     w = RerankWeights(close_dense=settings.search_close_dense,
-                      close_name=settings.search_close_name)
+                      close_name=settings.search_close_name,
+                      pool_popularity=settings.search_pool_popularity,
+                      aisle_weight=settings.search_aisle_weight,
+                      aisle_temperature=settings.search_aisle_temperature)
     if not settings.search_rerank:
-        w = replace(w, dense_weight=0.0, consensus_weight=0.0, popularity_weight=0.0)
+        w = replace(w, dense_weight=0.0, consensus_weight=0.0, popularity_weight=0.0,
+                    aisle_weight=0.0)
     return w
 
 

@@ -15,7 +15,7 @@ import pytest
 from cartwise.catalog import load_catalog
 from cartwise.errors import UnknownProduct
 from cartwise.retrieval.embedder import SentenceTransformerEmbedder
-from cartwise.retrieval.rerank import RerankWeights
+from cartwise.retrieval.rerank import RerankWeights, group_prior
 from cartwise.retrieval.search import ProductSearch
 from cartwise.retrieval.stage import build_retrieval_stage, load_retrieval
 from cartwise.store import Store
@@ -110,7 +110,8 @@ def test_nonsense_is_not_found(real_search: ProductSearch) -> None:
 
 
 def _base_only(search: ProductSearch) -> RerankWeights:
-    return replace(search.reranking, dense_weight=0.0, consensus_weight=0.0)
+    return replace(search.reranking, dense_weight=0.0, consensus_weight=0.0,
+                   popularity_weight=0.0, aisle_weight=0.0)
 
 
 @pytest.mark.parametrize(("query", "aisle"), [
@@ -128,6 +129,29 @@ def test_reranking_lifts_what_a_descriptive_query_means(real_search: ProductSear
 
     before, after = in_aisle(_base_only(real_search)), in_aisle(real_search.reranking)
     assert after >= 4 and after > before
+
+
+def test_a_descriptive_query_is_closest_to_the_aisle_it_means(real_search: ProductSearch) -> None:
+    # the aisles' centroids, from the stage's vectors; alone on top of the base score, the aisle
+    # term lifts what "for washing clothes" means over the body washes its words match
+    aisles = pd.Series(real_search.catalog.aisles, dtype=object)
+    centroids = real_search.aisle_centroids
+    assert centroids is not None and centroids.shape == (aisles.nunique(), 384)
+    codes, uniques = pd.factorize(aisles)
+    prior = group_prior(centroids, real_search.embedder.encode_query("for washing clothes"),
+                        0.05)
+    assert uniques[int(np.argmax(prior))] == "laundry"
+
+    def in_laundry(w: RerankWeights) -> int:
+        saved, real_search.reranking = real_search.reranking, w
+        try:
+            return sum(h.product.aisle == "laundry"
+                       for h in real_search.search("for washing clothes", k=5))
+        finally:
+            real_search.reranking = saved
+
+    base = _base_only(real_search)
+    assert in_laundry(replace(base, aisle_weight=0.4)) > in_laundry(base)
 
 
 def test_a_nonsense_search_says_nothing_is_close(real_search: ProductSearch) -> None:

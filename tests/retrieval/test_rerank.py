@@ -1,4 +1,5 @@
 """The re-ranking arithmetic on hand-made pools: agreement by aisle and in embedding space,
+popularity in that agreement, the aisle term of descriptive queries and the aisles' centroids,
 the literal / descriptive switch, the base-only weights and the close-match cut-offs."""
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from cartwise.retrieval.rerank import (
     close_matches,
     consensus,
     display_score,
+    group_centroids,
+    group_prior,
     rerank,
 )
 
-BASE_ONLY = RerankWeights(dense_weight=0.0, consensus_weight=0.0)
+BASE_ONLY = RerankWeights(dense_weight=0.0, consensus_weight=0.0, aisle_weight=0.0)
 
 
 def test_base_only_weights_reproduce_the_fused_and_name_score() -> None:
@@ -75,3 +78,62 @@ def test_close_matches_need_either_cut_off() -> None:
 
 def test_an_empty_pool_scores_nothing() -> None:
     assert rerank(np.zeros(0), np.zeros(0), np.zeros(0), RerankWeights()).shape == (0,)
+
+
+def test_popular_candidates_weigh_more_in_the_pools_agreement() -> None:
+    # "blueberies": two rarely ordered blueberry bagels (aisle 0) and two much-ordered packs of
+    # fresh blueberries (aisle 1), the bagels a little ahead on every score of their own
+    fused = np.array([1.0, 0.97, 0.95, 0.93])
+    name = np.array([0.62, 0.62, 0.6, 0.6])
+    dense = np.array([0.55, 0.55, 0.54, 0.54])
+    groups = np.array([0, 0, 1, 1])
+    popularity = np.array([2, 1, 5000, 800])
+    without = rerank(fused, name, dense, RerankWeights(pool_popularity=0.0), groups=groups,
+                     popularity=popularity)
+    with_pop = rerank(fused, name, dense, RerankWeights(pool_popularity=3.0), groups=groups,
+                      popularity=popularity)
+    assert int(np.argmax(without)) == 0
+    assert int(np.argmax(with_pop)) == 2
+    # no popularity given: the pool is the same as without the prior
+    assert rerank(fused, name, dense, RerankWeights(pool_popularity=3.0),
+                  groups=groups) == pytest.approx(without)
+
+
+def test_the_aisle_term_demotes_an_incidental_match_of_a_descriptive_query_only() -> None:
+    # "wine to go with fish": a fish (aisle 0, far from what the query is about) ahead of wines
+    fused = np.array([1.0, 0.7, 0.65])
+    dense = np.array([0.45, 0.42, 0.41])
+    groups = np.array([0, 1, 1])
+    aisle = np.array([0.05, 1.0, 1.0])
+    w = RerankWeights(aisle_weight=0.4, consensus_weight=0.0)
+    descriptive = np.array([0.5, 0.3, 0.3])
+    assert int(np.argmax(rerank(fused, descriptive, dense, w, groups=groups))) == 0
+    assert int(np.argmax(rerank(fused, descriptive, dense, w, groups=groups,
+                                aisle=aisle))) == 1
+    literal = np.array([0.9, 0.3, 0.3])  # the query names the product: no aisle term
+    assert rerank(fused, literal, dense, w, groups=groups, aisle=aisle) == pytest.approx(
+        rerank(fused, literal, dense, w, groups=groups))
+    assert display_score(rerank(fused, descriptive, dense, w, groups=groups, aisle=aisle),
+                         w).max() <= 1.0
+    assert RerankWeights(dense_weight=0.0, consensus_weight=0.0, aisle_weight=0.4).active
+
+
+def test_group_centroids_are_the_unit_mean_vector_of_each_group() -> None:
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(50, 4)).astype(np.float16)
+    groups = rng.integers(0, 3, size=50)  # group 3 has no rows
+    got = group_centroids(vectors, groups, 4, chunk=7)
+    for g in range(3):
+        mean = vectors[groups == g].astype(np.float64).mean(axis=0)
+        assert got[g] == pytest.approx(mean / np.linalg.norm(mean), abs=1e-5)
+    assert got.dtype == np.float32 and not got[3].any()
+    with pytest.raises(ValueError):
+        group_centroids(vectors, groups[:-1], 4)
+
+
+def test_group_prior_is_one_for_the_nearest_group_and_falls_off_with_the_temperature() -> None:
+    centroids = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]], dtype=np.float32)
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    sharp, soft = group_prior(centroids, query, 0.05), group_prior(centroids, query, 0.5)
+    assert sharp[0] == pytest.approx(1.0) and sharp[1] == pytest.approx(np.exp(-0.2 / 0.05))
+    assert (sharp <= soft).all() and list(np.argsort(-sharp)) == [0, 1, 2]
