@@ -15,11 +15,12 @@ from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from cartwise.config import Settings
 from cartwise.runtime import Runtime
 from cartwise.server import routes_chat, routes_meta, routes_tools
+from cartwise.server.docs import install_offline_docs
 from cartwise.server.errors import install_error_handlers
 from cartwise.server.middleware import RateLimiter, RequestContext
 
@@ -60,11 +61,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, ui: bool =
             rt.close()
 
     app = FastAPI(title="Cartwise", version=_version(), lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # served from local assets below
                   description="A conversational agent over a shop's recommendation, search and "
                               "analytics tools: chat, REST over the tools, and operations.")
     app.state.runtime = rt
     app.state.rate_limiter = RateLimiter(settings.chat_rate_limit)
     install_error_handlers(app)
+    install_offline_docs(app)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["*"], allow_headers=["*"],
@@ -81,6 +84,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, ui: bool =
 
     if slack and settings.slack_bot_token and settings.slack_signing_secret:
         _mount_slack(app, settings, rt)
+    elif slack:
+        _explain_slack(app, settings)
     if ui:
         import gradio as gr
 
@@ -88,6 +93,20 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, ui: bool =
 
         app = gr.mount_gradio_app(app, build_ui(rt), path="/ui")
     return app
+
+
+def _explain_slack(app: FastAPI, settings: Settings) -> None:
+    """``POST /slack/events`` while the bot is not configured: a JSON 503 naming the settings
+    that are missing (HTTP mode needs the bot token and the signing secret)."""
+    missing = [f"CARTWISE_{name.upper()}" for name in ("slack_bot_token", "slack_signing_secret")
+               if not getattr(settings, name)]
+
+    @app.post("/slack/events", include_in_schema=False)
+    def slack_not_configured() -> JSONResponse:
+        return JSONResponse(status_code=503, content={
+            "detail": f"The Slack bot is not configured here: set {' and '.join(missing)} "
+                      "(see the README's Slack section) and restart.",
+            "missing": missing})
 
 
 def _mount_slack(app: FastAPI, settings: Settings, runtime: Runtime) -> None:

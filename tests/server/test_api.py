@@ -220,6 +220,31 @@ def test_health_models_stats_config(api: httpx.Client) -> None:
     assert "/chat" in api.get("/openapi.json").json()["paths"]
 
 
+def test_api_docs_load_nothing_from_outside(api: httpx.Client) -> None:
+    import re
+
+    for page in ("/docs", "/redoc"):
+        got = api.get(page)
+        assert got.headers["content-security-policy"].startswith("default-src 'self'")
+        html = got.text
+        urls = re.findall(r"""(?:src|href|url)\s*[=:]\s*['"]([^'"]+)['"]""", html)
+        assert urls, page
+        assert not [u for u in urls if "//" in u], f"{page} loads from another host: {urls}"
+        for url in urls:
+            got = api.get(url)
+            assert got.status_code == 200 and got.content, (page, url)
+    assert "javascript" in api.get("/docs-assets/swagger-ui-bundle.js").headers["content-type"]
+    assert api.get("/docs/oauth2-redirect").status_code == 200
+
+
+def test_slack_events_say_what_is_missing(api: httpx.Client) -> None:
+    got = api.post("/slack/events", json={"type": "url_verification", "challenge": "x"})
+    assert got.status_code == 503
+    body = got.json()
+    assert body["missing"] == ["CARTWISE_SLACK_BOT_TOKEN", "CARTWISE_SLACK_SIGNING_SECRET"]
+    assert "CARTWISE_SLACK_SIGNING_SECRET" in body["detail"]
+
+
 def test_rate_limit_per_client(demo_settings: Settings, demo_services) -> None:  # type: ignore[no-untyped-def]
     settings = demo_settings.model_copy(update={"chat_rate_limit": 2})
     app = create_app(settings, _runtime(settings, demo_services), ui=False)

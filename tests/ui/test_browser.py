@@ -62,3 +62,44 @@ def test_chat_in_the_browser(ui_url: str, tmp_path: Path) -> None:
         finally:
             browser.close()
     assert shot.stat().st_size > 10_000
+
+
+@pytest.fixture()
+def api_url(demo_settings: Settings, demo_runtime: Runtime) -> Iterator[str]:
+    """The real server app without the UI, in a thread."""
+    from cartwise.server.app import create_app
+
+    with serving(create_app(demo_settings, demo_runtime, ui=False)) as url:
+        yield url
+
+
+def test_api_docs_render_offline(api_url: str) -> None:
+    """Swagger UI and ReDoc draw the API with every request kept on loopback (a CDN request
+    is aborted and recorded, and would leave the pages blank)."""
+    from urllib.parse import urlparse
+
+    expect = sync_api.expect
+    outside: list[str] = []
+
+    def only_loopback(route: sync_api.Route) -> None:
+        if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                    args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.route("**/*", only_loopback)
+            page.goto(f"{api_url}/docs")
+            expect(page.locator(".opblock-summary-path", has_text="/chat").first
+                   ).to_be_visible(timeout=15_000)
+            page.goto(f"{api_url}/redoc")
+            expect(page.get_by_text("/chat").first).to_be_attached(timeout=15_000)
+            expect(page.locator("h1", has_text="Cartwise")).to_be_visible()
+        finally:
+            browser.close()
+    assert outside == []
