@@ -356,15 +356,38 @@ def _chat_turn(runtime: Any, sid: str, text: str) -> None:
 @app.command()
 def slack(
     store: Annotated[Path | None, typer.Option(help="Model store folder.")] = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Only check the Slack settings (present, well formed) for Socket Mode "
+                        "and HTTP, without loading anything or contacting Slack.")] = False,
 ) -> None:
     """Run the Slack bot over Socket Mode (needs CARTWISE_SLACK_APP_TOKEN and _BOT_TOKEN);
     `cartwise serve` serves it over HTTP at /slack/events instead (with _BOT_TOKEN and
-    _SIGNING_SECRET)."""
+    _SIGNING_SECRET). The settings are checked before anything is loaded."""
+    from cartwise.ui.slack_setup import setting_problems
+
+    s = _settings(store_dir=store)
+    if check:
+        ready = 0
+        for mode, how in (("socket", "Socket Mode (cartwise slack)"),
+                          ("http", "HTTP (cartwise serve, POST /slack/events)")):
+            problems = setting_problems(s, mode)  # type: ignore[arg-type]
+            typer.echo(f"{how}: {'ok' if not problems else 'not ready'}")
+            for problem in problems:
+                typer.echo(f"  - {problem}")
+            ready += not problems
+        if not ready:  # exit 2 when neither way can run
+            raise typer.Exit(2)
+        return
+    problems = setting_problems(s, "socket")
+    if problems:
+        typer.secho("error: the Slack bot cannot start over Socket Mode: " + "; ".join(problems)
+                    + " (see the README's Slack section; `cartwise slack --check`)",
+                    err=True, fg=typer.colors.RED)
+        raise typer.Exit(2)
     with _edge():
         from cartwise.runtime import Runtime
         from cartwise.ui.slack import run_socket_mode
 
-        s = _settings(store_dir=store)
         _ensure_store(s)
         runtime = Runtime.open(s)
         try:

@@ -98,8 +98,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, ui: bool =
 def _explain_slack(app: FastAPI, settings: Settings) -> None:
     """``POST /slack/events`` while the bot is not configured: a JSON 503 naming the settings
     that are missing (HTTP mode needs the bot token and the signing secret)."""
-    missing = [f"CARTWISE_{name.upper()}" for name in ("slack_bot_token", "slack_signing_secret")
-               if not getattr(settings, name)]
+    from cartwise.ui.slack_setup import NEEDS, env_name
+
+    missing = [env_name(name) for name in NEEDS["http"] if not getattr(settings, name)]
 
     @app.post("/slack/events", include_in_schema=False)
     def slack_not_configured() -> JSONResponse:
