@@ -427,10 +427,14 @@ def bench(
 @app.command()
 def info(
     store: Annotated[Path | None, typer.Option(help="Model store folder.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print every stage's manifest.")
+                       ] = False,
 ) -> None:
-    """Show what the model store holds: each stage, its inputs and table sizes."""
+    """Show what the model store holds: the data, each stage's size and quality, when it was
+    built, and the chat model (--json: the stage manifests)."""
     with _edge():
         from cartwise.store import Store
+        from cartwise.store_summary import store_summary
 
         s = _settings(store_dir=store)
         st = Store(s.store_path)
@@ -438,7 +442,10 @@ def info(
                   if p.is_symlink()} if s.store_path.is_dir() else {}
         if not stages:
             raise ConfigError(f"the store {s.store_path} is empty: run `cartwise build` first")
-        _echo_json(stages)
+        if as_json:
+            _echo_json(stages)
+        else:
+            typer.echo(store_summary(stages, s))
 
 
 if __name__ == "__main__":  # pragma: no cover

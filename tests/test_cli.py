@@ -34,7 +34,13 @@ def test_build_then_up_to_date(tmp_path: Path, instacart_dir: Path) -> None:
     assert second.exit_code == 0
     assert "up to date" in second.output
     info = runner.invoke(app, ["info", "--store", str(tmp_path / "s")])
-    assert info.exit_code == 0 and '"input_hash"' in info.output
+    assert info.exit_code == 0, info.output
+    lines = info.output.splitlines()
+    assert len(lines) <= 20 and '"input_hash"' not in info.output
+    assert lines[1].startswith("data       instacart layout from ")
+    assert ", 9 order lines;" in info.output and "chat       offline" in info.output
+    manifests = runner.invoke(app, ["info", "--json", "--store", str(tmp_path / "s")])
+    assert manifests.exit_code == 0 and '"input_hash"' in manifests.output
 
 
 def test_bad_data_exits_non_zero_with_one_message(tmp_path: Path, instacart_dir: Path) -> None:
