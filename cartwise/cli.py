@@ -298,14 +298,21 @@ def serve(
 def chat(
     session: Annotated[str | None, typer.Option(help="Session to continue (default: new).")] = None,
     store: Annotated[Path | None, typer.Option(help="Model store folder.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Show log lines and loading "
+                                                            "progress.")] = False,
 ) -> None:
     """Chat in the terminal: tool steps are shown as they happen; /new starts a new session,
-    /history shows this one, /quit (or Ctrl-D) leaves."""
+    /history shows this one, /quit (or Ctrl-D) leaves. Quiet unless --verbose: only warnings
+    that matter (errors) reach the terminal."""
+    if not verbose:
+        _quiet()
     with _edge():
         from cartwise.agent.chat import new_session_id
         from cartwise.runtime import Runtime
 
         s = _settings(store_dir=store)
+        if not verbose:
+            logging.getLogger().setLevel(logging.ERROR)
         _ensure_store(s)
         runtime = Runtime.open(s)
         sid = session or new_session_id()
@@ -326,12 +333,44 @@ def chat(
                     typer.echo(f"new session {sid}")
                     continue
                 if text == "/history":
-                    for m in runtime.chat.history(sid):
-                        typer.echo(f"  {m['role']}: {m['content'][:200]}")
+                    typer.echo("\n".join(history_lines(runtime.chat.history(sid)))
+                               or "  (nothing yet in this session)")
                     continue
                 _chat_turn(runtime, sid, text)
         finally:
             runtime.close()
+
+
+def _quiet() -> None:
+    """Keep library chatter out of the terminal chat: no download or weight-loading progress
+    bars (Hugging Face's switch, read when transformers is imported) and Python warnings only
+    through logging, which the chat sets to errors."""
+    import os
+
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    logging.captureWarnings(True)
+
+
+def history_lines(messages: list[dict[str, Any]]) -> list[str]:
+    """A session's messages as the terminal chat shows them: the user's and Cartwise's words,
+    each tool call with its arguments and the one-line summary of its result (not its JSON)."""
+    out = []
+    for m in messages:
+        if m["role"] == "user":
+            out.append(f"you> {m['content']}")
+        elif m["role"] == "tool":
+            try:
+                summary = json.loads(m["content"]).get("summary", "")
+            except (ValueError, AttributeError):
+                summary = str(m["content"])
+            out.append(f"  <- {m.get('name', 'tool')}: {summary[:160]}")
+        else:
+            out += [f"  -> {c['name']}({json.dumps(c.get('args', {}))})"
+                    for c in m.get("tool_calls") or ()]
+            if m.get("content"):
+                out.append(f"cartwise> {m['content']}")
+    return out
 
 
 def _chat_turn(runtime: Any, sid: str, text: str) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from cartwise.cli import app
+from cartwise.config import Settings
 from cartwise.data.stage import load_data
 from cartwise.store import Store
 from tests.factories import PRIOR
@@ -81,3 +85,28 @@ def test_bench_rejects_an_unknown_scale() -> None:
 
     result = CliRunner().invoke(app, ["bench", "--scale", "huge"])
     assert result.exit_code == 2 and "--scale must be tiny, small or full" in result.output
+
+
+def _chat(settings: Settings, lines: str, *args: str) -> str:
+    """Run `cartwise chat` in a subprocess over ``settings``' store with ``lines`` as input;
+    stdout and stderr together."""
+    env = {**os.environ, "CARTWISE_HOME": str(settings.home), "CARTWISE_SESSIONS": "memory",
+           "CARTWISE_CHAT_PROVIDER": "offline"}
+    code = "import sys\nfrom cartwise.cli import app\napp(['chat', *sys.argv[1:]])\n"
+    done = subprocess.run([sys.executable, "-c", code, *args], input=lines, env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout + done.stderr
+
+
+def test_terminal_chat_is_quiet_and_its_history_readable(demo_settings: Settings) -> None:
+    out = _chat(demo_settings, "what should user 42 buy next?\n/history\n/quit\n")
+    assert out.startswith("Cartwise (offline chat model), session ")
+    assert " INFO " not in out and "Loading weights" not in out and "Warning" not in out
+    history = out.split("you> you> ", 1)[1]
+    assert history.startswith("what should user 42 buy next?\n  -> recommend_products(")
+    assert "  <- recommend_products: 5 hybrid recommendations for user 42" in history
+    assert '"kind"' not in history  # the tool's summary, not its JSON
+    assert "cartwise> Top 5 picks for user 42" in history
+    loud = _chat(demo_settings, "/quit\n", "--verbose")
+    assert " INFO " in loud  # the switch is what keeps it quiet
