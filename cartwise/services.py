@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cartwise.catalog import Catalog, load_catalog
 from cartwise.config import Settings
@@ -41,6 +41,8 @@ class Services:
         search: semantic product search, similar products, name resolution.
         analytics: the shopper analytics (served from the precomputed stage).
         load_seconds: seconds each part took to load.
+        manifests: each stage's manifest as it was when the parts were loaded (what is served,
+            read once: operational routes report from it without touching the disk).
     """
 
     settings: Settings
@@ -50,6 +52,7 @@ class Services:
     search: ProductSearch
     analytics: Analytics
     load_seconds: dict[str, float] = field(default_factory=dict)
+    manifests: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def close(self) -> None:
         """Release the product index (the other parts hold only memory)."""
@@ -64,6 +67,7 @@ def build_services(settings: Settings, store: Store | None = None) -> Services:
             ``cartwise build``).
     """
     from cartwise.analytics.stage import load_analytics
+    from cartwise.build import STAGES
     from cartwise.recsys.stage import load_recsys
     from cartwise.retrieval.stage import load_retrieval
 
@@ -80,6 +84,8 @@ def build_services(settings: Settings, store: Store | None = None) -> Services:
     recommenders = timed("recommenders", lambda: load_recsys(store, catalog))
     analytics = timed("analytics", lambda: load_analytics(store, catalog))
     search = timed("search", lambda: load_retrieval(store, settings, catalog))
+    manifests = {name: store.manifest(name) or {} for name in STAGES}
     log.info("services loaded from %s (%s)", store.root,
              ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items()))
-    return Services(settings, store, catalog, recommenders, search, analytics, seconds)
+    return Services(settings, store, catalog, recommenders, search, analytics, seconds,
+                    manifests)

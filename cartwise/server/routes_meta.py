@@ -18,10 +18,14 @@ from cartwise.server.deps import RuntimeDep
 router = APIRouter(tags=["service"])
 
 
+def _manifest(runtime: Runtime, stage: str) -> dict[str, Any]:
+    """The manifest of the ``stage`` being served (read when the services were loaded; a
+    retrain's swap brings its own), ``{}`` when the stage was missing."""
+    return runtime.services.manifests.get(stage) or {}
+
+
 def _built(runtime: Runtime) -> dict[str, Any]:
-    store = runtime.services.store
-    return {name: (m or {}).get("built_at") for name in STAGES
-            for m in [store.manifest(name)]}
+    return {name: _manifest(runtime, name).get("built_at") for name in STAGES}
 
 
 @router.get("/health")
@@ -50,8 +54,8 @@ def models(runtime: RuntimeDep) -> dict[str, Any]:
     """The chat model, the recommenders (strategies, hybrid weights, settings) and the
     embedding model."""
     s = runtime.services
-    recsys = s.store.manifest("recsys") or {}
-    retrieval = s.store.manifest("retrieval") or {}
+    recsys = _manifest(runtime, "recsys")
+    retrieval = _manifest(runtime, "retrieval")
     return {
         "chat": runtime.model_info.to_dict(),
         "recommenders": {"strategies": list(STRATEGIES), "hybrid_weights": s.recommenders.weights,
@@ -65,7 +69,7 @@ def models(runtime: RuntimeDep) -> dict[str, Any]:
 @router.get("/stats")
 def stats(runtime: RuntimeDep) -> dict[str, Any]:
     """Table sizes of the data, uptime, and requests and chat turns served."""
-    data = runtime.services.store.manifest("data") or {}
+    data = _manifest(runtime, "data")
     counters = runtime.counters
     return {"tables": data.get("tables", {}), "has_prices": data.get("has_prices"),
             "uptime_s": round(time.time() - runtime.started, 1), **counters.snapshot()}

@@ -63,4 +63,4 @@ def test_terminal_chat(demo_settings) -> None:  # type: ignore[no-untyped-def]
     out = result.output
     assert "-> recommend_products" in out and "Top 5 picks for user 42" in out
     assert "Top 10 picks for user 42" in out
-    assert "user: make it 10" in out and "new session" in out
+    assert "you> make it 10" in out and "new session" in out
