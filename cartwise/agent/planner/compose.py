@@ -222,7 +222,7 @@ def _failure_reply(call: PlannedCall, failure: Failure) -> str:
     if failure.error_type == "not_found":
         text = f"I couldn't find {subject}: it was not found in the shop's data."
         why = _clean(failure.error)
-        if why and why.lower() != "not found":
+        if why and not why.lower().rstrip(".").endswith("not found"):  # said once
             text += f" ({why})"
         closest = [_clean(c) for c in failure.closest[:4]]
         if closest:

@@ -75,6 +75,7 @@ def test_unknown_user_says_not_found() -> None:
     text = compose([call("user_profile", user_id=987654321)], [result]).lower()
     assert "user 987654321" in text
     assert "not found" in text or "couldn't find" in text
+    assert text.count("987654321") == 1  # said once, not again in the tool's own words
 
 
 def test_unknown_user_fallback_offers_best_sellers() -> None:
