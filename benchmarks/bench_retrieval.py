@@ -49,7 +49,7 @@ import search_quality as sq  # noqa: E402
 from _report import peak_rss_mb, table, write_report  # noqa: E402
 
 from cartwise.catalog import Catalog, load_catalog  # noqa: E402
-from cartwise.config import get_settings  # noqa: E402
+from cartwise.config import Settings, get_settings  # noqa: E402
 from cartwise.data.instacart import _products  # noqa: E402
 from cartwise.data.load import resolve_source  # noqa: E402
 from cartwise.data.schema import LoadReport  # noqa: E402
@@ -57,7 +57,11 @@ from cartwise.data.stage import build_data_stage  # noqa: E402
 from cartwise.errors import UnknownProduct  # noqa: E402
 from cartwise.retrieval import CACHE_NAME  # noqa: E402
 from cartwise.retrieval.cache import EmbeddingCache, text_key  # noqa: E402
-from cartwise.retrieval.embedder import SentenceTransformerEmbedder, make_embedder  # noqa: E402
+from cartwise.retrieval.embedder import (  # noqa: E402
+    Embedder,
+    SentenceTransformerEmbedder,
+    make_embedder,
+)
 from cartwise.retrieval.qdrant_store import QdrantServerStore  # noqa: E402
 from cartwise.retrieval.search import ProductSearch  # noqa: E402
 from cartwise.retrieval.stage import (  # noqa: E402
@@ -423,17 +427,23 @@ def resolution_quality(ps: ProductSearch, catalog: pd.DataFrame, rng: np.random.
 # --- main ----------------------------------------------------------------------------------------
 
 
+def catalog_store(work: Path, args: argparse.Namespace
+                  ) -> tuple[Path, Settings, Store, Embedder]:
+    """The real catalogue written as demo data under ``work/data``, and the settings, store
+    (``work/home``, embedded backend) and embedder the benchmark builds it with."""
+    data_dir = work / "data"
+    write_catalog_data(data_dir, args.seed)
+    settings = get_settings(home=work / "home", data_dir=data_dir, vector_store="embedded",
+                            embedding_threads=args.threads)
+    return data_dir, settings, Store(settings.store_path), make_embedder(settings)
+
+
 def quick(args: argparse.Namespace) -> None:
     """``--quick``: precision@5 on the tuning sets (Instacart, Online Retail II), edge backend,
     re-ranked and with fused and name scores only, printed (the report sets are not read)."""
     logging.basicConfig(level=logging.WARNING)
     work = args.work or Path(tempfile.mkdtemp(prefix="cw-bench-retrieval-"))
-    data_dir = work / "data"
-    write_catalog_data(data_dir, args.seed)
-    settings = get_settings(home=work / "home", data_dir=data_dir, vector_store="embedded",
-                            embedding_threads=args.threads)
-    store = Store(settings.store_path)
-    embedder = make_embedder(settings)
+    data_dir, settings, store, embedder = catalog_store(work, args)
     with store.lock():
         build_data_stage(store, resolve_source(data_dir))
         build_retrieval_stage(store, settings, embedder=embedder)
@@ -491,12 +501,7 @@ def main() -> None:
     load0 = os.getloadavg()
 
     # --- the real build stage (embedded backend): full, unchanged, incremental ----------------
-    data_dir = work / "data"
-    write_catalog_data(data_dir, args.seed)
-    settings = get_settings(home=work / "home", data_dir=data_dir, vector_store="embedded",
-                            embedding_threads=args.threads)
-    store = Store(settings.store_path)
-    embedder = make_embedder(settings)
+    data_dir, settings, store, embedder = catalog_store(work, args)
     assert isinstance(embedder, SentenceTransformerEmbedder)
     embedder.warm_up()  # load the model, export the query encoder (once per model): not timed
     if not args.reuse_cache:
