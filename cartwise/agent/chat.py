@@ -1,8 +1,10 @@
 """ChatService: the one facade every front end uses (API, UI, Slack, terminal, evaluation).
 
 ``reply(session_id, text)`` runs one turn of the agent graph and returns the reply, the tool
-trace and the session id; ``stream`` yields the same turn as events while it happens;
-``history`` and ``clear`` read and forget a session. Sessions live in the graph's checkpointer
+trace and the session id; ``stream`` yields the same turn as events while it happens (the
+reply's text in chunks of at most one per 50 ms, not one event per token); ``history`` and
+``clear`` read and forget a session; ``rewind`` takes turns back (to retry or edit them) and
+``rate`` stores a thumbs up / down with a turn. Sessions live in the graph's checkpointer
 (the session id is its thread id), so they survive restarts with the SQLite back end.
 """
 
@@ -16,12 +18,20 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AnyMessage,
+    BaseMessage,
+    HumanMessage,
+    RemoveMessage,
+    ToolMessage,
+)
 
+from cartwise.agent.feedback import FeedbackStore, Rating, check_rating, memory_feedback
 from cartwise.agent.models import ChatModelInfo
 from cartwise.agent.offline import text_of
 from cartwise.errors import InvalidArgument
@@ -157,6 +167,43 @@ def _produced_in_thread(events: Iterator[Any]) -> Iterator[Any]:
         gone.set()
 
 
+#: Shortest time between two text events of a stream (their pieces are joined meanwhile).
+CHUNK_SECONDS = 0.05
+
+
+def in_chunks(events: Iterable[dict[str, Any]], seconds: float = CHUNK_SECONDS
+              ) -> Iterator[dict[str, Any]]:
+    """``events`` with consecutive ``text`` pieces joined so that at most one text event goes
+    out per ``seconds`` (the first at once); any other event, and a ``replace`` text, first
+    sends what is pending. Nothing is lost or reordered."""
+    pending: dict[str, Any] | None = None
+    sent = float("-inf")
+    for event in events:
+        if event["type"] == "text" and not event.get("replace"):
+            if pending is None:
+                pending = dict(event)
+            else:
+                pending["text"] += event["text"]
+            now = time.monotonic()
+            if now - sent >= seconds:
+                yield pending
+                pending, sent = None, now
+            continue
+        if pending is not None:
+            yield pending
+            pending, sent = None, time.monotonic()
+        yield event
+    if pending is not None:
+        yield pending
+
+
+def _turns(messages: list[AnyMessage]) -> list[tuple[int, int]]:
+    """The turns of a session's messages: ``(start, end)`` slices, each starting at a user
+    message and ending before the next one."""
+    starts = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
+    return list(zip(starts, [*starts[1:], len(messages)], strict=False))
+
+
 class ChatService:
     """Runs conversations through one agent graph.
 
@@ -167,13 +214,15 @@ class ChatService:
         max_chars: longest message accepted.
         stream_text: stream the model's text as it is written (False when a grounding check
             may still change the final answer: the text then comes in one piece).
+        feedback: where the turns' ratings are kept (default: in memory).
 
     Thread-safe for different sessions; one session's turns should not overlap.
     """
 
     def __init__(self, agent: Any, model: ChatModelInfo, *, max_chars: int = 4000,
-                 stream_text: bool = True) -> None:
+                 stream_text: bool = True, feedback: FeedbackStore | None = None) -> None:
         self.agent = agent
+        self.feedback = feedback or memory_feedback()
         self.model = model
         self.max_chars = max_chars
         self.stream_text = stream_text
@@ -205,8 +254,10 @@ class ChatService:
         is passed on as it is written unless a grounding check may still change it.
 
         The turn runs in a thread of its own (see :func:`_produced_in_thread`), so a consumer
-        may stop early (a client gone mid-stream) and drop the iterator safely."""
-        return _produced_in_thread(self._events(session_id, text, tokens=True))
+        may stop early (a client gone mid-stream) and drop the iterator safely. Text pieces
+        come joined, at most one ``text`` event per :data:`CHUNK_SECONDS`
+        (:func:`in_chunks`)."""
+        return in_chunks(_produced_in_thread(self._events(session_id, text, tokens=True)))
 
     def _events(self, session_id: str | None, text: str, tokens: bool
                 ) -> Iterator[dict[str, Any]]:
@@ -298,16 +349,24 @@ class ChatService:
         return ChatReply(done["reply"], done["session_id"], ordered, done["model"], done["ms"],
                          done["error"])
 
-    def history(self, session_id: str) -> list[dict[str, Any]]:
+    def _messages(self, session_id: str) -> list[AnyMessage]:
+        state = self.agent.get_state(self._config(check_session_id(session_id)))
+        return list((state.values or {}).get("messages", []))
+
+    def history(self, session_id: str, with_results: bool = False) -> list[dict[str, Any]]:
         """The session's messages, oldest first: ``{"role": "user" | "assistant" | "tool",
-        "content"}``, assistant tool calls as ``tool_calls`` [{name, args}], tool results
-        with ``name``. An unknown session has an empty history."""
-        sid = check_session_id(session_id)
-        state = self.agent.get_state(self._config(sid))
+        "content"}``. User messages carry their ``turn_id`` (what :meth:`rewind` and
+        :meth:`rate` take) and the turn's ``rating`` (``"up"``, ``"down"`` or None); assistant
+        tool calls come as ``tool_calls`` [{name, args}], tool results with ``name`` (and with
+        ``result``, the tool's whole result, when ``with_results``). An unknown session has an
+        empty history."""
+        messages = self._messages(session_id)
+        ratings = self.feedback.of_session(session_id) if messages else {}
         out: list[dict[str, Any]] = []
-        for m in (state.values or {}).get("messages", []):
+        for m in messages:
             if isinstance(m, HumanMessage):
-                out.append({"role": "user", "content": text_of(m)})
+                out.append({"role": "user", "content": text_of(m), "turn_id": str(m.id),
+                            "rating": ratings.get(str(m.id))})
             elif isinstance(m, AIMessage):
                 item: dict[str, Any] = {"role": "assistant", "content": text_of(m)}
                 if m.tool_calls:
@@ -315,12 +374,62 @@ class ChatService:
                                           for c in m.tool_calls]
                 out.append(item)
             elif isinstance(m, ToolMessage):
-                out.append({"role": "tool", "name": m.name, "content": text_of(m)})
+                item = {"role": "tool", "name": m.name, "content": text_of(m)}
+                if with_results:
+                    item["result"] = _step_of(m, None).result
+                out.append(item)
         return out
 
+    def _turn(self, messages: list[AnyMessage], turn_id: str | None) -> tuple[int, int]:
+        turns = _turns(messages)
+        if not turns:
+            raise InvalidArgument("turn_id", turn_id, "a turn of this session (it has none)")
+        if turn_id is None:
+            return turns[-1]
+        for start, end in turns:
+            if str(messages[start].id) == turn_id:
+                return start, end
+        raise InvalidArgument("turn_id", turn_id, "the turn_id of one of this session's turns")
+
+    def rewind(self, session_id: str, turn_id: str | None = None) -> list[str]:
+        """Take back turn ``turn_id`` (None: the last one) and every turn after it, with their
+        ratings, so that the question can be asked again (retry) or changed (edit). Returns
+        the ids of the turns removed.
+
+        Raises:
+            InvalidArgument: a malformed session id, or no such turn in the session.
+        """
+        messages = self._messages(session_id)
+        start, _ = self._turn(messages, turn_id)
+        gone = messages[start:]
+        removed = [str(m.id) for m in gone if isinstance(m, HumanMessage)]
+        self.agent.update_state(self._config(session_id),
+                                {"messages": [RemoveMessage(id=str(m.id)) for m in gone]})
+        self.feedback.forget(session_id, removed)
+        return removed
+
+    def rate(self, session_id: str, turn_id: str | None, rating: Rating | None) -> str:
+        """Store a thumbs ``"up"`` or ``"down"`` (None: take it back) with turn ``turn_id``
+        (None: the last one), beside its question and answer. Returns the turn's id.
+
+        Raises:
+            InvalidArgument: a malformed session id, no such turn, a rating that is not up,
+                down or None.
+        """
+        rating = check_rating(rating)
+        messages = self._messages(session_id)
+        start, end = self._turn(messages, turn_id)
+        answers = [text_of(m) for m in messages[start + 1:end]
+                   if isinstance(m, AIMessage) and not m.tool_calls]
+        tid = str(messages[start].id)
+        self.feedback.rate(session_id, tid, rating, text_of(messages[start]),
+                           answers[-1] if answers else "")
+        return tid
+
     def clear(self, session_id: str) -> bool:
-        """Forget a session; False if it held nothing."""
+        """Forget a session and its ratings; False if it held nothing."""
         sid = check_session_id(session_id)
-        had = bool(self.history(sid))
+        had = bool(self._messages(sid))
         self.agent.checkpointer.delete_thread(sid)
+        self.feedback.forget(sid)
         return had

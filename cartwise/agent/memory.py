@@ -7,6 +7,9 @@ The session id is the graph's thread id. Three back ends, chosen by ``Settings.s
 * ``memory``: in-process only (tests, throwaway runs);
 * ``postgres``: a PostgreSQL database (``Settings.sessions_url``) shared by several server
   processes; needs the ``postgres`` extra (``pip install 'cartwise[postgres]'``).
+
+Beside the checkpointer, each back end keeps the turns' ratings (thumbs up / down,
+:class:`~cartwise.agent.feedback.FeedbackStore`) in the same database.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 
+from cartwise.agent.feedback import FeedbackStore, memory_feedback
 from cartwise.config import Settings
 from cartwise.errors import ConfigError, StoreError
 
@@ -33,14 +37,17 @@ class Sessions(AbstractContextManager["Sessions"]):
         saver: the LangGraph checkpointer.
         kind: ``"sqlite"``, ``"memory"`` or ``"postgres"``.
         where: the file or database it writes to ("" for memory).
+        feedback: the turns' ratings, in the same database (in memory for ``memory``).
     """
 
     def __init__(self, saver: BaseCheckpointSaver[Any], kind: str, where: str,
-                 resources: ExitStack | None = None) -> None:
+                 resources: ExitStack | None = None,
+                 feedback: FeedbackStore | None = None) -> None:
         self.saver = saver
         self.kind = kind
         self.where = where
         self._resources = resources or ExitStack()
+        self.feedback = feedback or memory_feedback()
 
     def close(self) -> None:
         self._resources.close()
@@ -67,10 +74,13 @@ def sqlite_sessions(path: Path) -> Sessions:
         conn.execute("PRAGMA synchronous=NORMAL")
         saver = SqliteSaver(conn)
         saver.setup()
+        ratings = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        stack.callback(ratings.close)
+        feedback = FeedbackStore(ratings)
     except sqlite3.DatabaseError as exc:
         stack.close()
         raise StoreError(f"cannot open the session database {path}: {exc}") from exc
-    return Sessions(saver, "sqlite", str(path), stack)
+    return Sessions(saver, "sqlite", str(path), stack, feedback)
 
 
 def open_sessions(settings: Settings) -> Sessions:
@@ -87,6 +97,7 @@ def open_sessions(settings: Settings) -> Sessions:
     if settings.sessions_url is None:
         raise ConfigError("sessions=postgres needs CARTWISE_SESSIONS_URL (postgresql://...)")
     try:
+        import psycopg
         from langgraph.checkpoint.postgres import PostgresSaver
     except ImportError as exc:
         raise ConfigError("sessions=postgres needs the postgres extra: "
@@ -95,4 +106,7 @@ def open_sessions(settings: Settings) -> Sessions:
     saver = stack.enter_context(PostgresSaver.from_conn_string(
         settings.sessions_url.get_secret_value()))
     saver.setup()
-    return Sessions(saver, "postgres", "postgresql", stack)
+    ratings = stack.enter_context(psycopg.connect(settings.sessions_url.get_secret_value(),
+                                                  autocommit=True))
+    feedback = FeedbackStore(ratings, placeholder="%s")
+    return Sessions(saver, "postgres", "postgresql", stack, feedback)

@@ -89,9 +89,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, ui: bool =
     if ui:
         import gradio as gr
 
-        from cartwise.ui.gradio_app import build_ui
+        from cartwise.ui.gradio_app import UI_CSS, build_ui
 
-        app = gr.mount_gradio_app(app, build_ui(rt), path="/ui")
+        app = gr.mount_gradio_app(app, build_ui(rt), path="/ui", css=UI_CSS)
     return app
 
 

@@ -68,11 +68,13 @@ def models(runtime: RuntimeDep) -> dict[str, Any]:
 
 @router.get("/stats")
 def stats(runtime: RuntimeDep) -> dict[str, Any]:
-    """Table sizes of the data, uptime, and requests and chat turns served."""
+    """Table sizes of the data, uptime, requests and chat turns served, and the turns rated
+    up and down (``feedback``, over every session in the session store)."""
     data = _manifest(runtime, "data")
     counters = runtime.counters
     return {"tables": data.get("tables", {}), "has_prices": data.get("has_prices"),
-            "uptime_s": round(time.time() - runtime.started, 1), **counters.snapshot()}
+            "uptime_s": round(time.time() - runtime.started, 1), **counters.snapshot(),
+            "feedback": runtime.sessions.feedback.counts()}
 
 
 @router.get("/config")

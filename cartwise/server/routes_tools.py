@@ -3,7 +3,8 @@
 Routes call :func:`~cartwise.tools.registry.run_tool`, so they validate and answer exactly as
 the tools do, and their response schemas are the tools' result models
 (:mod:`cartwise.tools.results`); a not-found result is a 404 (``{"detail": Failure}``) and an
-invalid argument a 422 naming it.
+invalid argument a 422 naming it. Results with chart series also carry ``chart_specs``: the
+same charts as Vega-Lite v5 specs (:mod:`cartwise.tools.charts`), for any client to draw.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from cartwise.server.deps import ServicesDep
 from cartwise.server.errors import not_found, raise_for_result
 from cartwise.services import Services
 from cartwise.tools import results as r
+from cartwise.tools.charts import attach_chart_specs, with_chart_specs
 from cartwise.tools.registry import run_tool
 from cartwise.tools.schemas import (
     AnomalyMetric,
@@ -34,8 +36,20 @@ _NOT_FOUND = {404: {"model": r.Failure, "description": "Unknown user or product 
 
 
 def _tool(services: Services, name: str, where: str = "query", **args: Any) -> Any:
-    return raise_for_result(run_tool(services, name, {k: v for k, v in args.items()
-                                                      if v is not None}), where)
+    """Tool ``name``'s result (None arguments left out) with its chart specs, if charted."""
+    result = raise_for_result(run_tool(services, name, {k: v for k, v in args.items()
+                                                        if v is not None}), where)
+    return attach_chart_specs(name, result)
+
+
+def _charted(*models: type[r.ToolResult]) -> Any:
+    """The response model of a route answering one of ``models``: each charted one with its
+    ``chart_specs`` field (:func:`~cartwise.tools.charts.with_chart_specs`)."""
+    out = [with_chart_specs(m) if issubclass(m, r.Charted) else m for m in models]
+    union: Any = out[0]
+    for m in out[1:]:
+        union = union | m
+    return union
 
 
 def _recommend(services: Services, args: dict[str, Any], where: str) -> r.Recommendations:
@@ -79,7 +93,8 @@ def popular_products(services: ServicesDep, k: int = 10, department: str | None 
     return _tool(services, "popular_products", k=k, department=department)
 
 
-@router.get("/products/{product_id}", tags=["products"], responses=_NOT_FOUND)
+@router.get("/products/{product_id}", tags=["products"], responses=_NOT_FOUND,
+            response_model=_charted(r.ProductDetails))
 def product_details(product_id: int, services: ServicesDep) -> r.ProductDetails:
     """A product's details (404 for an unknown id)."""
     return _tool(services, "product_details", product=str(product_id))
@@ -91,7 +106,8 @@ def similar_products(product_id: int, services: ServicesDep, k: int = 5) -> r.Si
     return _tool(services, "similar_products", product=str(product_id), k=k)
 
 
-@router.get("/products/{product_id}/bought-together", tags=["products"], responses=_NOT_FOUND)
+@router.get("/products/{product_id}/bought-together", tags=["products"], responses=_NOT_FOUND,
+            response_model=_charted(r.BoughtTogether))
 def bought_together(product_id: int, services: ServicesDep, k: int = 5) -> r.BoughtTogether:
     """Products most often in the same basket, with support, confidence and lift."""
     return _tool(services, "frequently_bought_together", product=str(product_id), k=k)
@@ -103,7 +119,8 @@ def users(services: ServicesDep, offset: int = 0, limit: int = 50) -> r.ShopperP
     return r.ShopperPage.model_validate(services.analytics.list_users(offset, limit))
 
 
-@router.get("/users/{user_id}/profile", tags=["users"], responses=_NOT_FOUND)
+@router.get("/users/{user_id}/profile", tags=["users"], responses=_NOT_FOUND,
+            response_model=_charted(r.ShopperProfile))
 def user_profile(user_id: int, services: ServicesDep) -> r.ShopperProfile:
     """A shopper's profile (404 for an unknown user)."""
     return _tool(services, "user_profile", user_id=user_id)
@@ -115,46 +132,53 @@ def similar_users(user_id: int, services: ServicesDep, k: int = 5) -> r.SimilarS
     return _tool(services, "similar_users", user_id=user_id, k=k)
 
 
-@router.get("/analytics/segments", tags=["analytics"])
+@router.get("/analytics/segments", tags=["analytics"],
+            response_model=_charted(r.CustomerSegments))
 def segments(services: ServicesDep) -> r.CustomerSegments:
     """RFM segments and K-means clusters."""
     return _tool(services, "customer_segments")
 
 
-@router.get("/analytics/churn", tags=["analytics"], responses=_NOT_FOUND)
+@router.get("/analytics/churn", tags=["analytics"], responses=_NOT_FOUND,
+            response_model=_charted(r.ShopperChurn, r.AtRiskShoppers))
 def churn(services: ServicesDep, user_id: int | None = None, k: int = 10
           ) -> r.ShopperChurn | r.AtRiskShoppers:
     """One shopper's churn risk, or the k valuable shoppers most at risk."""
     return _tool(services, "churn_risk", user_id=user_id, k=k)
 
 
-@router.get("/analytics/ltv", tags=["analytics"], responses=_NOT_FOUND)
+@router.get("/analytics/ltv", tags=["analytics"], responses=_NOT_FOUND,
+            response_model=_charted(r.ShopperValue, r.ValuableShoppers))
 def ltv(services: ServicesDep, user_id: int | None = None, k: int = 10
         ) -> r.ShopperValue | r.ValuableShoppers:
     """One shopper's lifetime value, or the k most valuable and the value tiers."""
     return _tool(services, "lifetime_value", user_id=user_id, k=k)
 
 
-@router.get("/analytics/journey", tags=["analytics"])
+@router.get("/analytics/journey", tags=["analytics"],
+            response_model=_charted(r.CustomerJourney))
 def journey(services: ServicesDep) -> r.CustomerJourney:
     """First-time vs repeat shoppers, basket sizes, reorders, days between orders."""
     return _tool(services, "customer_journey")
 
 
-@router.get("/analytics/funnel", tags=["analytics"])
+@router.get("/analytics/funnel", tags=["analytics"],
+            response_model=_charted(r.FunnelAnalysis))
 def funnel(services: ServicesDep, device: str | None = None, sex: str | None = None,
            by: FunnelBy | None = None) -> r.FunnelAnalysis:
     """The conversion funnel, filtered and/or split."""
     return _tool(services, "funnel_analysis", device=device, sex=sex, by=by)
 
 
-@router.get("/analytics/trends", tags=["analytics"])
+@router.get("/analytics/trends", tags=["analytics"],
+            response_model=_charted(r.OrderTrends))
 def trends(services: ServicesDep, by: TrendBy | None = None) -> r.OrderTrends:
     """Order volume by day of week, hour, day, week or month."""
     return _tool(services, "order_trends", by=by)
 
 
-@router.get("/analytics/sales", tags=["analytics"])
+@router.get("/analytics/sales", tags=["analytics"],
+            response_model=_charted(r.SalesSummary))
 def sales(services: ServicesDep, by: SalesBy | None = None,
           start: str | None = Query(None, description="First day (ISO date)."),
           end: str | None = Query(None, description="Last day (ISO date), inclusive."),
@@ -172,21 +196,24 @@ def purchase_history(user_id: int, services: ServicesDep, orders: int = 5
     return _tool(services, "purchase_history", user_id=user_id, orders=orders)
 
 
-@router.get("/analytics/cohorts", tags=["analytics"])
+@router.get("/analytics/cohorts", tags=["analytics"],
+            response_model=_charted(r.CohortRetention))
 def cohorts(services: ServicesDep, by: Literal["month", "week"] = "month", periods: int = 12,
             metric: Literal["shoppers", "revenue"] = "shoppers") -> r.CohortRetention:
     """Retention of the shoppers by the month or week of their first order."""
     return _tool(services, "cohort_retention", by=by, periods=periods, metric=metric)
 
 
-@router.get("/analytics/anomalies", tags=["analytics"])
+@router.get("/analytics/anomalies", tags=["analytics"],
+            response_model=_charted(r.DetectedAnomalies))
 def anomalies(services: ServicesDep, metric: AnomalyMetric = "orders",
               by: Literal["day", "week"] = "day", k: int = 10) -> r.DetectedAnomalies:
     """Unusual days or weeks, with the expected range and what moved in them."""
     return _tool(services, "detect_anomalies", metric=metric, by=by, k=k)
 
 
-@router.get("/analytics/insights", tags=["analytics"])
+@router.get("/analytics/insights", tags=["analytics"],
+            response_model=_charted(r.BusinessInsights))
 def insights(services: ServicesDep, period: Literal["week", "month"] = "week"
              ) -> r.BusinessInsights:
     """A digest of the latest week or month: what changed and what to look at."""

@@ -17,7 +17,8 @@ How an event is answered:
   a thread pool after the 200 is returned), so Slack hears back well within its 3 seconds.
 * The listener asks ``runtime.chat`` (read per event: a retrain may swap it), with one session
   per thread (:func:`session_id_for`), and posts the reply in the thread as Slack mrkdwn
-  (:func:`format_reply`). Known errors become a polite reply; unexpected ones are logged with
+  (:func:`format_reply`; the first charts of the tool results as tables). Known errors
+  become a polite reply; unexpected ones are logged with
   their traceback and answered politely too.
 """
 
@@ -47,6 +48,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from cartwise.agent.chat import SESSION_ID_CHARS
 from cartwise.config import Settings
 from cartwise.errors import CartwiseError, ConfigError, InvalidArgument
+from cartwise.tools.charts import ChartSpec, chart_specs_of
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -61,6 +63,8 @@ log = logging.getLogger(__name__)
 SLACK_API_URL = "https://slack.com/api/"
 #: Longest text posted (Slack truncates messages above 40,000 characters).
 MAX_POST_CHARS = 39_000
+#: Most charts of a turn posted as tables, and most rows of each.
+SLACK_CHARTS, CHART_ROWS = 2, 12
 #: Events and messages remembered for de-duplication.
 SEEN_CAPACITY = 10_000
 #: Threads answering at the same time (more events wait in the pool's queue).
@@ -139,13 +143,37 @@ def _truncate(text: str, limit: int) -> str:
     return text[: cut if cut > limit // 2 else limit].rstrip() + " …"
 
 
+def chart_table(chart: ChartSpec, max_rows: int = CHART_ROWS) -> str:
+    """One chart of a tool result as a small aligned table in a code block, under its title:
+    each data point's label and its figure as the chart writes it (the same helpers as the
+    replies). A long series keeps its last ``max_rows`` points and says so."""
+    rows = []
+    for value in chart.spec["data"]["values"]:
+        label, _, figure = str(value.get("description", "")).partition(": ")
+        rows.append((label, figure or str(value.get("text", ""))))
+    title = f"*{escape_mrkdwn(chart.title)}*"
+    if len(rows) > max_rows:
+        title += f" (the last {max_rows} of {len(rows)})"
+        rows = rows[-max_rows:]
+    width = min(max((len(label) for label, _ in rows), default=0), 32)
+    lines = [f"{label[:width]:<{width}}  {figure}" for label, figure in rows]
+    return title + "\n```\n" + "\n".join(lines) + "\n```"
+
+
 def format_reply(reply: ChatReply) -> str:
     """The text to post for one chat turn: the reply as Slack mrkdwn (see
-    :func:`markdown_to_mrkdwn`; at most :data:`MAX_POST_CHARS` characters), then, after a blank
-    line, the :func:`tools_line` when the turn used tools."""
-    body = _truncate(markdown_to_mrkdwn(reply.reply.strip()), MAX_POST_CHARS) or "_(no answer)_"
+    :func:`markdown_to_mrkdwn`; at most :data:`MAX_POST_CHARS` characters), the tool results'
+    first charts as tables (:func:`chart_table`, at most :data:`SLACK_CHARTS`), then,
+    after a blank line, the :func:`tools_line` when the turn used tools."""
+    firsts: dict[str, ChartSpec] = {}
+    for step in reply.tool_calls:
+        for chart in chart_specs_of(step.name, step.result)[:SLACK_CHARTS]:
+            firsts.setdefault(chart.title, chart)
+    tables = [chart_table(c) for c in list(firsts.values())[:SLACK_CHARTS]]
+    room = MAX_POST_CHARS - sum(len(t) + 2 for t in tables)
+    body = _truncate(markdown_to_mrkdwn(reply.reply.strip()), room) or "_(no answer)_"
     tools = tools_line(reply.tool_calls)
-    return f"{body}\n\n{tools}" if tools else body
+    return "\n\n".join([body, *tables, *([tools] if tools else [])])
 
 
 def plain_text(text: str, bot_user_id: str | None) -> str:

@@ -3,13 +3,14 @@ so the real agent graph runs offline and deterministically (a fake, not a mock).
 
 from __future__ import annotations
 
+import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, ToolCall
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ToolCall
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from pydantic import ConfigDict, Field
 
@@ -50,3 +51,32 @@ class ScriptedChatModel(BaseChatModel):
         self.history.append(list(messages))
         message = self.script.popleft() if self.script else AIMessage(content="(no script)")
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+class SlowTextModel(BaseChatModel):
+    """Writes ``text`` word by word, ``delay`` seconds per word, and never calls a tool: a
+    long-running answer for stopping a turn mid-stream."""
+
+    text: str = "one two three"
+    delay: float = 0.3
+
+    @property
+    def _llm_type(self) -> str:
+        return "slow-text"
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Runnable[Any, BaseMessage]:
+        return self
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: Any = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        for word in self.text.split():
+            time.sleep(self.delay)
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=word + " "))
+            if run_manager is not None:
+                run_manager.on_llm_new_token(word + " ", chunk=chunk)
+            yield chunk
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        text = "".join(c.message.text for c in self._stream(messages))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])

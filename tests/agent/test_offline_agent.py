@@ -92,7 +92,8 @@ def test_streaming_gives_the_same_reply(chat: ChatService) -> None:
     events = list(chat.stream("st", "top 5 best sellers in produce"))
     texts = [e["text"] for e in events if e["type"] == "text"]
     done = events[-1]
-    assert done["type"] == "done" and len(texts) > 3 and "".join(texts) == done["reply"]
+    # the pieces come joined in chunks (at most one text event per 50 ms), nothing lost
+    assert done["type"] == "done" and texts and "".join(texts) == done["reply"]
     assert done["tool_calls"][0]["name"] == "popular_products"
 
 

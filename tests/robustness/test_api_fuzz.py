@@ -43,6 +43,7 @@ OPERATIONS = [
     "GET /health", "GET /models", "GET /stats", "GET /config", "GET /admin/retrain",
     "POST /chat", "POST /chat/stream",
     "GET /sessions/{session_id}", "DELETE /sessions/{session_id}",
+    "POST /sessions/{session_id}/feedback", "POST /sessions/{session_id}/rewind",
     "GET /recommendations/{user_id}", "POST /recommendations",
     "GET /products/search", "GET /products/popular", "GET /products/{product_id}",
     "GET /products/{product_id}/similar", "GET /products/{product_id}/bought-together",

@@ -71,6 +71,41 @@ def test_chat_stream_is_server_sent_events(api: httpx.Client) -> None:
     assert "".join(e["text"] for e in events if e["event"] == "text") == events[-1]["reply"]
 
 
+def test_chat_answers_carry_the_charts_of_their_tools(api: httpx.Client) -> None:
+    funnel = api.get("/analytics/funnel", params={"by": "device"}).json()
+    body = api.post("/chat", json={"message": "show the conversion funnel by device"}).json()
+    assert [c["title"] for c in body["chart_specs"]] == [c["title"]
+                                                         for c in funnel["chart_specs"]]
+    steps = body["chart_specs"][0]["spec"]["data"]["values"]
+    assert [v["value"] for v in steps] == [s["users"] for s in funnel["steps"]]
+    r = api.post("/chat/stream", json={"message": "sales by month"})
+    done = _sse(r.text)[-1]
+    assert done["event"] == "done" and done["chart_specs"][0]["title"] == "Revenue by month"
+    plain = api.post("/chat", json={"message": "What should user 42 buy next?"}).json()
+    assert plain["chart_specs"] == []
+
+
+def test_feedback_and_rewind_of_turns(api: httpx.Client) -> None:
+    sid = "turns-1"
+    for text in ("What should user 42 buy next?", "Which customers are about to churn?"):
+        assert api.post("/chat", json={"message": text, "session_id": sid}).status_code == 200
+    before = api.get("/stats").json()["feedback"]
+    r = api.post(f"/sessions/{sid}/feedback", json={"rating": "up"})
+    assert r.status_code == 200, r.text
+    last = r.json()["turn_id"]
+    assert api.get("/stats").json()["feedback"]["up"] == before["up"] + 1
+    users = [m for m in api.get(f"/sessions/{sid}").json()["messages"] if m["role"] == "user"]
+    assert [m["rating"] for m in users] == [None, "up"] and users[1]["turn_id"] == last
+    bad = api.post(f"/sessions/{sid}/feedback", json={"rating": "up", "turn_id": "nope"})
+    assert bad.status_code == 422 and "turn_id" in bad.text
+    assert api.post(f"/sessions/{sid}/feedback", json={"rating": "meh"}).status_code == 422
+    r = api.post(f"/sessions/{sid}/rewind", json={})
+    assert r.json() == {"session_id": sid, "removed": [last]}
+    assert api.get("/stats").json()["feedback"] == before
+    users = [m for m in api.get(f"/sessions/{sid}").json()["messages"] if m["role"] == "user"]
+    assert [m["content"] for m in users] == ["What should user 42 buy next?"]
+
+
 @pytest.mark.parametrize(("body", "status"), [
     ({"message": ""}, 422),
     ({"message": "hi", "session_id": "not valid!"}, 422),
@@ -214,6 +249,7 @@ def test_health_models_stats_config(api: httpx.Client) -> None:
     assert "MiniLM" in models["embedding"]["model"]
     stats = api.get("/stats").json()
     assert stats["tables"]["users"] == 2000 and stats["requests"] >= 1
+    assert set(stats["feedback"]) == {"up", "down"}
     config = api.get("/config").json()
     assert "cycle_tolerance" in json.dumps(config) and "sk-" not in json.dumps(config)
     assert api.get("/docs").status_code == 200

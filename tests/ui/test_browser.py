@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,31 +38,116 @@ def ui_url(demo_settings: Settings, demo_runtime: Runtime) -> Iterator[str]:
         yield f"{url}/ui/"
 
 
-def test_chat_in_the_browser(ui_url: str, tmp_path: Path) -> None:
+def _browser(p: Any) -> Any:
+    return p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                             args=["--no-sandbox"])
+
+
+def _ask(page: Any, text: str) -> None:
+    box = page.locator("#cartwise-input textarea")
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_chat_in_the_browser(ui_url: str, demo_runtime: Runtime, tmp_path: Path) -> None:
+    """A chart answer drawn inline with the tool's numbers; a reload that keeps the
+    conversation; retry; a new conversation with the old one still in the sidebar."""
+    from cartwise.analytics.results import fmt_pct
+    from cartwise.tools.registry import run_tool
+
     expect = sync_api.expect
+    funnel = run_tool(demo_runtime.services, "funnel_analysis", {"by": "device"})
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                    args=["--no-sandbox"])
+        browser = _browser(p)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(ui_url)
             expect(page.get_by_text("offline planner")).to_be_visible(timeout=15_000)
-            box = page.locator("#cartwise-input textarea")
-            box.fill("What should user 42 buy next?")
-            box.press("Enter")
+            _ask(page, "show the conversion funnel by device")
             chat = page.locator("#cartwise-chat")
-            expect(chat.get_by_text("picks for user 42")).to_be_visible(timeout=15_000)
-            expect(chat.get_by_text("recommend_products")).to_be_visible()
-            expect(box).to_have_value("")
+            expect(chat.get_by_text(funnel.summary[:40]).last).to_be_visible(timeout=15_000)
+            expect(chat.get_by_text("funnel_analysis")).to_be_visible()
+            charts = chat.locator("svg.marks")
+            expect(charts).to_have_count(3, timeout=15_000)
+            labels = charts.first.locator("text").all_text_contents()
+            for step in funnel.steps:  # each step's visitors, as the chart labels them
+                assert any(t.startswith(f"{step.users:,} (") for t in labels), labels
+            conversion = charts.nth(2).locator("text").all_text_contents()
+            for group in funnel.groups:  # each device's conversion, as the reply writes it
+                assert fmt_pct(group.overall_conversion) in conversion, conversion
+            expect(page.locator("#cartwise-input textarea")).to_have_value("")
             shot = tmp_path / "ui-chat.png"
             page.screenshot(path=str(shot), full_page=True)
             print(f"screenshot: {shot}")
 
+            page.reload()  # the conversation comes back from the session store
+            expect(chat.get_by_text(funnel.summary[:40]).last).to_be_visible(timeout=15_000)
+            expect(chat.locator("svg.marks")).to_have_count(3, timeout=15_000)
+            sidebar = page.locator("#cartwise-conversations")
+            expect(sidebar.get_by_text("show the conversion funnel by device")).to_be_visible()
+
+            chat.get_by_role("button", name="Retry").last.click()
+            expect(chat.get_by_text("show the conversion funnel by device")).to_have_count(
+                1, timeout=15_000)  # asked again in place, not added
+            expect(chat.locator("svg.marks")).to_have_count(3, timeout=15_000)
+            expect(chat.get_by_text(funnel.summary[:40]).last).to_be_visible()
+
             page.get_by_role("button", name="New conversation").click()
-            expect(chat.get_by_text("picks for user 42")).to_have_count(0, timeout=5_000)
+            expect(chat.get_by_text(funnel.summary[:40])).to_have_count(0, timeout=5_000)
+            expect(sidebar.get_by_text("show the conversion funnel by device")).to_be_visible()
+            sidebar.get_by_text("show the conversion funnel by device").click()
+            expect(chat.get_by_text(funnel.summary[:40]).last).to_be_visible(timeout=15_000)
         finally:
             browser.close()
     assert shot.stat().st_size > 10_000
+    sid = next(iter(_sessions(demo_runtime)))
+    assert [m["role"] for m in demo_runtime.chat.history(sid)].count("user") == 1  # retried
+
+
+def _sessions(runtime: Runtime) -> set[str]:
+    saver = runtime.sessions.saver
+    return {c.config["configurable"]["thread_id"] for c in saver.list(None)}
+
+
+@pytest.fixture()
+def slow_ui_url(demo_settings: Settings, demo_services: Any) -> Iterator[tuple[str, Runtime]]:
+    """The server app over a chat model that writes one word every 0.4 s."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from cartwise.agent.memory import Sessions
+    from cartwise.agent.models import ChatModelInfo
+    from cartwise.server.app import create_app
+    from tests.agent.fakes import SlowTextModel
+
+    settings = demo_settings.model_copy(update={"chat_grounding": "off"})
+    model = SlowTextModel(text="Thinking about it " + "very " * 40 + "slowly.", delay=0.4)
+    runtime = Runtime(settings, demo_services, Sessions(InMemorySaver(), "memory", ""),
+                      model=(model, ChatModelInfo("openai_compatible", "slow-text")))
+    with serving(create_app(settings, runtime, slack=False)) as url:
+        yield f"{url}/ui/", runtime
+
+
+def test_stop_in_the_browser(slow_ui_url: tuple[str, Runtime]) -> None:
+    """A long answer streams in chunks and stops when asked: the page says so, and the
+    rest of the answer never arrives."""
+    url, _ = slow_ui_url
+    expect = sync_api.expect
+    with sync_api.sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            expect(page.get_by_text("slow-text")).to_be_visible(timeout=15_000)
+            _ask(page, "tell me everything")
+            chat = page.locator("#cartwise-chat")
+            expect(chat.get_by_text("Thinking about it")).to_be_visible(timeout=15_000)
+            page.get_by_role("button", name="Stop").click()
+            expect(chat.get_by_text("Stopped.")).to_be_visible(timeout=5_000)
+            page.wait_for_timeout(1_500)
+            assert chat.get_by_text("slowly.").count() == 0
+            expect(page.get_by_role("button", name="Send")).to_be_visible()
+        finally:
+            browser.close()
 
 
 @pytest.fixture()

@@ -3,18 +3,20 @@ them) stream chat turns, start new conversations, list recommendations and draw 
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 from typing import Any
 
 import gradio as gr
-import pandas as pd
 import pytest
 
 from cartwise.agent.chat import new_session_id
 from cartwise.agent.models import ChatModelInfo
 from cartwise.runtime import Runtime
 from cartwise.tools.registry import run_tool
+from cartwise.ui import conversations as convs
 from cartwise.ui import gradio_app as ui
+from cartwise.ui.chat_view import stored_messages
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")  # Gradio's own event loops
 
@@ -84,14 +86,116 @@ def test_a_malformed_session_id_gets_a_polite_reply(demo_runtime: Runtime) -> No
     assert snapshots[-1][-1]["content"].startswith("Sorry, I can't answer that")
 
 
-def test_new_conversation_clears_the_old_session(demo_runtime: Runtime) -> None:
+def test_a_chart_result_is_drawn_in_the_chat(demo_runtime: Runtime) -> None:
+    """The funnel split by device: its charts follow the tool step, as Vega-Lite plots holding
+    the tool's own numbers."""
+    snapshots, _ = _turn(demo_runtime, "show the conversion funnel by device", new_session_id())
+    final = snapshots[-1]
+    plots = [m["content"] for m in final if isinstance(m["content"], gr.Plot)]
+    assert len(plots) == 3
+    step = next(i for i, m in enumerate(final) if m.get("metadata"))
+    assert all(isinstance(m["content"], gr.Plot) for m in final[step + 1:step + 4])
+    funnel = run_tool(demo_runtime.services, "funnel_analysis", {"by": "device"})
+    spec = json.loads(plots[0].value["plot"])
+    assert [v["value"] for v in spec["data"]["values"]] == [s.users for s in funnel.steps]
+    assert final[-1]["content"] == funnel.summary or funnel.summary[:40] in final[-1]["content"]
+
+
+def test_a_product_list_is_shown_as_cards(demo_runtime: Runtime) -> None:
+    snapshots, _ = _turn(demo_runtime, "What should user 42 buy next?", new_session_id())
+    cards = [m["content"] for m in snapshots[-1] if isinstance(m["content"], gr.HTML)]
+    assert len(cards) == 1
+    items = run_tool(demo_runtime.services, "recommend_products", {"user_id": 42}).items
+    html_text = cards[0].value
+    assert html_text.count("class='cartwise-chat-card'") == len(items)
+    assert all(f"${it.price:,.2f}" in html_text for it in items)
+
+
+def test_new_conversation_keeps_the_old_one_listed(demo_runtime: Runtime) -> None:
     sid = new_session_id()
-    _turn(demo_runtime, "Which customers are about to churn?", sid)
-    assert demo_runtime.chat.history(sid)
-    history, box, new_sid = ui.new_conversation(demo_runtime, sid)
-    assert history == [] and box == ""
-    assert new_sid != sid and len(new_sid) >= 16
+    saved, _, sid, asked = ui.begin_turn(convs.EMPTY, sid, "Which customers are about to churn?")
+    assert asked == "Which customers are about to churn?"
+    _turn(demo_runtime, asked, sid)
+    history, box, new_sid, listing, saved, title = ui.new_conversation(saved)
+    assert history == [] and box == "" and title == "" and new_sid != sid
+    assert listing["choices"] == [("Which customers are about to churn?", sid)]
+    assert demo_runtime.chat.history(sid)  # still on the server, reopened from the sidebar
+    history, out_sid, listing, saved, title = ui.open_conversation(demo_runtime, saved, sid)
+    assert out_sid == sid and listing["value"] == sid and title.startswith("Which customers")
+    assert history[0] == {"role": "user", "content": "Which customers are about to churn?"}
+    assert any(m.get("metadata", {}).get("title") == "🔧 churn_risk" for m in history)
+
+
+def test_a_reload_reopens_the_conversation_as_it_was_shown(demo_runtime: Runtime) -> None:
+    sid = new_session_id()
+    saved, *_ = ui.begin_turn(convs.EMPTY, sid, "show the conversion funnel by device")
+    snapshots, _ = _turn(demo_runtime, "show the conversion funnel by device", sid)
+    history, out_sid, _, _, _ = ui.restore(demo_runtime, saved)
+    assert out_sid == sid
+    shown = snapshots[-1]
+    assert [m["role"] for m in history] == [m["role"] for m in shown]
+    assert [type(m["content"]).__name__ for m in history] == [
+        type(m["content"]).__name__ for m in shown]
+    assert history[-1]["content"] == shown[-1]["content"]
+    # nothing stored in the browser, or a damaged value: a new conversation
+    for value in (None, convs.EMPTY, {"current": "x y", "conversations": "junk"}):
+        history, new_sid, listing, saved, _ = ui.restore(demo_runtime, value)
+        assert history == [] and new_sid != sid and saved["current"] is None
+
+
+def test_retry_edit_undo_take_the_turn_back_on_the_server(demo_runtime: Runtime) -> None:
+    sid = new_session_id()
+    _turn(demo_runtime, "What should user 42 buy next?", sid)
+    _turn(demo_runtime, "and for user 43?", sid)
+    shown = _stored(demo_runtime, sid)
+    assert ui.rate_answer(demo_runtime, shown, sid, len(shown) - 1, True)
+    assert demo_runtime.chat.feedback.of_session(sid)
+    *_, (retried, _, _) = ui.ask_again(demo_runtime, shown, sid, len(shown) - 1)
+    assert _questions(demo_runtime, sid) == ["What should user 42 buy next?", "and for user 43?"]
+    assert demo_runtime.chat.feedback.of_session(sid) == {}  # the rating went with the turn
+    assert "user 43" in retried[-1]["content"]
+    # edit the first question: it and the later turn are asked again / dropped
+    *_, (edited, _, _) = ui.ask_again(demo_runtime, retried, sid, 0, "What should user 7 buy?")
+    assert _questions(demo_runtime, sid) == ["What should user 7 buy?"]
+    assert "user 7" in edited[-1]["content"] and edited[0]["content"] == "What should user 7 buy?"
+    history, box = ui.undo_turn(demo_runtime, edited, sid, len(edited) - 1)
+    assert history == [] and box == "What should user 7 buy?"
+    assert _questions(demo_runtime, sid) == []
+
+
+def test_a_thumbs_down_is_stored_with_its_turn(demo_runtime: Runtime) -> None:
+    sid = new_session_id()
+    snapshots, _ = _turn(demo_runtime, "Which customers are about to churn?", sid)
+    shown = snapshots[-1]
+    turn = ui.rate_answer(demo_runtime, shown, sid, len(shown) - 1, False)
+    assert demo_runtime.chat.feedback.of_session(sid) == {turn: "down"}
+    ui.rate_answer(demo_runtime, shown, sid, len(shown) - 1, "")  # taken back
+    assert demo_runtime.chat.feedback.of_session(sid) == {}
+    assert ui.rate_answer(demo_runtime, [], sid, 0, True) is None
+
+
+def test_delete_and_rename(demo_runtime: Runtime) -> None:
+    sid = new_session_id()
+    saved, *_ = ui.begin_turn(convs.EMPTY, sid, "Sales by month")
+    _turn(demo_runtime, "Sales by month", sid)
+    listing, saved = ui.rename_conversation(saved, sid, "  Monthly   sales ")
+    assert listing["choices"] == [("Monthly sales", sid)]
+    history, _, new_sid, listing, saved, _ = ui.delete_conversation(demo_runtime, saved, sid)
+    assert listing["choices"] == [] and history == [] and new_sid != sid
     assert demo_runtime.chat.history(sid) == []
+
+
+def test_stopped_marks_the_answer() -> None:
+    assert ui.stopped([{"role": "user", "content": "hi"}])[-1] == {
+        "role": "assistant", "content": "_Stopped._"}
+
+
+def _stored(runtime: Runtime, sid: str) -> list[dict[str, Any]]:
+    return stored_messages(runtime.chat.history(sid, with_results=True))
+
+
+def _questions(runtime: Runtime, sid: str) -> list[str]:
+    return [m["content"] for m in runtime.chat.history(sid) if m["role"] == "user"]
 
 
 def test_model_line_names_the_chat_model(demo_runtime: Runtime) -> None:
@@ -147,101 +251,6 @@ def test_similar_explains_an_unknown_product(demo_runtime: Runtime) -> None:
     message, cards = ui.similar(demo_runtime, "qqqzzzxxx")
     assert message.startswith("⚠️ No product in the catalogue matches") and cards == ""
     assert ui.similar(demo_runtime, "")[0].startswith("⚠️ Pick a product")
-
-
-def _has_rows(view: ui.AnalyticsView) -> None:
-    assert view.ok and view.summary and view.charts
-    for c in view.charts:
-        assert isinstance(c.frame, pd.DataFrame) and len(c.frame) > 0
-        assert {"x", "y"} <= set(c.frame.columns) and c.frame["y"].notna().any()
-
-
-def test_segments_view(demo_runtime: Runtime) -> None:
-    view = ui.segments_view(demo_runtime)
-    _has_rows(view)
-    assert view.charts[0].title == "Shoppers per RFM segment"
-    assert view.charts[0].order == view.table["name"].tolist()  # the segments' own order
-    assert len(view.table) > 3
-
-
-def test_funnel_view_with_and_without_a_split(demo_runtime: Runtime) -> None:
-    plain = ui.funnel_view(demo_runtime, "any", "any", "none")
-    _has_rows(plain)
-    assert plain.charts[0].order == ["home page", "search page", "payment page",
-                                     "payment confirmation"]
-    assert len(plain.table) == 4
-    by_device = ui.funnel_view(demo_runtime, "any", "any", "device")
-    _has_rows(by_device)
-    stacked = [c for c in by_device.charts if c.color]
-    assert stacked and stacked[0].series_label == "device"
-    assert set(stacked[0].frame["series"]) == {"Desktop", "Mobile"}
-    by_week = ui.funnel_view(demo_runtime, "mobile", None, "week")
-    _has_rows(by_week)
-    assert any(c.kind == "line" and pd.api.types.is_datetime64_any_dtype(c.frame["x"])
-               for c in by_week.charts)
-
-
-def test_funnel_view_explains_an_unknown_device(demo_runtime: Runtime) -> None:
-    view = ui.funnel_view(demo_runtime, "tablet", "any", "none")
-    assert not view.ok and view.charts == []
-    assert view.summary.startswith("⚠️") and "Desktop" in view.summary
-
-
-@pytest.mark.parametrize(("by", "kind"), [("dow", "bar"), ("hour", "bar"), ("week", "line"),
-                                          ("month", "line")])
-def test_trends_view(demo_runtime: Runtime, by: str, kind: str) -> None:
-    view = ui.trends_view(demo_runtime, by)
-    _has_rows(view)
-    assert view.charts[0].kind == kind
-    if kind == "line":
-        assert pd.api.types.is_datetime64_any_dtype(view.charts[0].frame["x"])
-
-
-def test_churn_view_lists_the_top_k(demo_runtime: Runtime) -> None:
-    view = ui.churn_view(demo_runtime, 5)
-    _has_rows(view)
-    assert len(view.table) == 5
-    assert {"user_id", "score", "level", "reason"} <= set(view.table.columns)
-    assert view.table["score"].is_monotonic_decreasing
-
-
-def test_sales_view_shows_the_comparison(demo_runtime: Runtime) -> None:
-    view = ui.sales_view(demo_runtime, "month")
-    _has_rows(view)
-    assert [c.title for c in view.charts][:2] == ["Revenue by month",
-                                                  "Average order value by month"]
-    assert view.charts[0].kind == "line"
-    assert view.table.columns[0] == "figure" and "change" in view.table.columns
-    assert "revenue" in view.table["figure"].tolist()
-    by_department = ui.sales_view(demo_runtime, "department")
-    assert by_department.charts[0].kind == "bar" and by_department.charts[0].order
-
-
-def test_cohorts_view_is_a_heatmap(demo_runtime: Runtime) -> None:
-    view = ui.cohorts_view(demo_runtime, "month", 6, "shoppers")
-    assert view.ok and view.charts
-    html_table = view.table.to_html()
-    assert "background-color: rgba(34, 139, 84" in html_table and "100%" in html_table
-    assert list(view.table.data["cohort"])[-1] == view.table.data.index[-1]
-    bad = ui.cohorts_view(demo_runtime, "month", 30, "shoppers")
-    assert not bad.ok and "periods" in bad.summary
-
-
-def test_anomalies_view_marks_them_on_the_series(demo_runtime: Runtime) -> None:
-    view = ui.anomalies_view(demo_runtime, "revenue", "day", 5)
-    assert view.ok
-    line, marks = view.charts
-    assert line.kind == "line" and {"revenue", "expected", "low", "high"} <= set(
-        line.frame["series"])
-    assert marks.kind == "scatter" and len(marks.frame) == len(view.table) <= 5
-    assert pd.api.types.is_datetime64_any_dtype(marks.frame["x"])
-    assert {"when", "expected", "range", "moved most"} <= set(view.table.columns)
-
-
-def test_digest_view_lists_the_points_with_their_tools(demo_runtime: Runtime) -> None:
-    view = ui.insights_view(demo_runtime, "week")
-    assert view.ok and view.points
-    assert any("(sales_summary)" in p for p in view.points)
 
 
 class _ScriptedChat:

@@ -217,7 +217,7 @@ def test_mention_is_answered_once_in_its_thread(
     assert_still(standin, 1)
 
     history = demo_runtime.chat.history(session_id_for(TEAM, channel, ts))
-    assert history[0] == {"role": "user", "content": "what should user 42 buy next?"}
+    assert (history[0]["role"], history[0]["content"]) == ("user", "what should user 42 buy next?")
 
 
 def test_the_digest_reads_well_in_slack(
@@ -522,6 +522,18 @@ def test_format_reply_adds_the_tools_line() -> None:
                     " describe_user_")
     assert format_reply(reply_of("Done.")) == "Done."
     assert format_reply(reply_of("  ")) == "_(no answer)_"
+
+
+def test_format_reply_posts_the_charts_as_tables(demo_runtime: Runtime) -> None:
+    reply = demo_runtime.chat.reply(None, "show the conversion funnel by device")
+    text = format_reply(reply)
+    assert text.startswith(markdown_to_mrkdwn(reply.reply)[:30])
+    assert "*Visitors at each step*\n```\nhome page" in text
+    funnel = reply.tool_calls[0].result
+    assert f"{funnel['steps'][0]['users']:,} visitors" in text
+    assert text.count("```") == 4  # two tables (steps, and steps by device)
+    daily = format_reply(demo_runtime.chat.reply(None, "any anomalies in daily orders?"))
+    assert "(the last 12 of" in daily
 
 
 def test_format_reply_stays_under_slacks_limit() -> None:
