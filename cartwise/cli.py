@@ -178,7 +178,7 @@ def eval_recsys(
 @eval_app.command("agent")
 def eval_agent(
     cases: Annotated[Path, typer.Option(help="Conversation cases, JSONL (see "
-                                             "../shared/eval/README.md).")],
+                                             "docs/agent.md).")],
     store: Annotated[Path | None, typer.Option(help="Model store folder.")] = None,
     min_score: Annotated[
         float | None, typer.Option(help="Exit with status 1 when the score is below this "

@@ -189,3 +189,18 @@ def test_api_docs_render_offline(api_url: str) -> None:
         finally:
             browser.close()
     assert outside == []
+
+
+def test_readme_screenshots_script(ui_url: str, tmp_path: Path) -> None:
+    """scripts/screenshots.py (the README's pictures) still finds the chat's charts and the
+    analytics tab's chart in the real app."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "screenshots.py"
+    spec = importlib.util.spec_from_file_location("screenshots", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = module.take(ui_url.removesuffix("/ui/"), tmp_path)
+    assert [p.name for p in written] == ["chat.png", "analytics.png"]
+    assert all(p.stat().st_size > 20_000 for p in written)
