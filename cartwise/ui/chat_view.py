@@ -235,6 +235,29 @@ def stored_messages(items: Sequence[Mapping[str, Any]]) -> History:
     return out
 
 
+#: How the chat shows a stored rating (the Chatbot's feedback options).
+SHOWN_RATING = {"up": "Like", "down": "Dislike"}
+
+
+def shown_ratings(items: Sequence[Mapping[str, Any]], history: Sequence[Mapping[str, Any]]
+                  ) -> list[str | None]:
+    """The thumbs to show on ``history`` (the chat messages of the stored session ``items``):
+    one entry per answer (a run of assistant messages, as the Chatbot groups them), the rating
+    stored with the turn it answers ("Like", "Dislike" or None)."""
+    ratings = [item.get("rating") for item in items if item["role"] == "user"]
+    out: list[str | None] = []
+    turn, previous = -1, None
+    for message in history:
+        role = message.get("role")
+        if role == "user":
+            turn += 1
+        elif role == "assistant" and previous != "assistant":
+            rating = ratings[turn] if 0 <= turn < len(ratings) else None
+            out.append(SHOWN_RATING.get(str(rating)))
+        previous = role
+    return out
+
+
 def turn_at(history: Sequence[Mapping[str, Any]], index: int) -> int | None:
     """The turn that chat message ``index`` belongs to, counted from the end (0: the last
     turn), or None before the first question. Counting from the end matches the stored

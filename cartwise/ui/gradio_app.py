@@ -40,6 +40,7 @@ from cartwise.ui.chat_view import (
     History,
     chat_turn,
     model_line,
+    shown_ratings,
     stored_messages,
     turn_at,
     turn_start,
@@ -107,6 +108,18 @@ def restore(runtime: Runtime, saved: Any) -> tuple[History, str, dict[str, Any],
             sid = None
     saved = convs.opened(saved, sid)
     return history, sid or new_session_id(), _listing(saved), saved, convs.title(saved, sid)
+
+
+def thumbs(runtime: Runtime, session_id: str | None, history: History) -> dict[str, Any]:
+    """The chat's thumbs as stored with the turns of ``session_id`` (after a reload or on
+    reopening a conversation)."""
+    items: list[dict[str, Any]] = []
+    if session_id:
+        try:
+            items = runtime.chat.history(session_id)
+        except InvalidArgument as exc:
+            log.info("ui: could not read the ratings: %s", exc)
+    return gr.update(feedback_value=shown_ratings(items, history))
 
 
 def open_conversation(runtime: Runtime, saved: Any, session_id: str | None
@@ -298,10 +311,12 @@ def _chat_tab(demo: gr.Blocks, runtime: Runtime) -> None:
     delete.click(partial(delete_conversation, runtime), [saved, session], shown, queue=False)
     rename.click(rename_conversation, [saved, session, title], [listing, saved], queue=False)
     title.submit(rename_conversation, [saved, session, title], [listing, saved], queue=False)
-    listing.input(partial(open_conversation, runtime), [saved, listing],
-                  [chatbot, session, listing, saved, title], queue=False)
-    demo.load(partial(restore, runtime), [saved], [chatbot, session, listing, saved, title],
-              queue=False)
+    reopened = [chatbot, session, listing, saved, title]
+    rated = {"fn": partial(thumbs, runtime), "inputs": [session, chatbot], "outputs": [chatbot],
+             "queue": False}
+    listing.input(partial(open_conversation, runtime), [saved, listing], reopened,
+                  queue=False).then(**rated)
+    demo.load(partial(restore, runtime), [saved], reopened, queue=False).then(**rated)
 
 
 def _recommend_tab(runtime: Runtime) -> None:

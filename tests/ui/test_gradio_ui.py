@@ -174,6 +174,25 @@ def test_a_thumbs_down_is_stored_with_its_turn(demo_runtime: Runtime) -> None:
     assert ui.rate_answer(demo_runtime, [], sid, 0, True) is None
 
 
+def test_a_reload_shows_the_stored_thumbs(demo_runtime: Runtime) -> None:
+    """Each answer's thumb comes back from the turn it was stored with, whatever the number
+    of messages (tool steps, charts, text) the answer is drawn in."""
+    sid = new_session_id()
+    for question in ("show the conversion funnel by device", "What should user 42 buy next?",
+                     "Sales by month"):
+        _turn(demo_runtime, question, sid)
+    shown = _stored(demo_runtime, sid)
+    assert ui.thumbs(demo_runtime, sid, shown)["feedback_value"] == [None, None, None]
+    first, last = 1, len(shown) - 1
+    ui.rate_answer(demo_runtime, shown, sid, first, False)
+    ui.rate_answer(demo_runtime, shown, sid, last, True)
+    saved = convs.started(convs.EMPTY, sid, "show the conversion funnel by device")
+    reloaded, *_ = ui.restore(demo_runtime, saved)
+    assert ui.thumbs(demo_runtime, sid, reloaded)["feedback_value"] == [
+        "Dislike", None, "Like"]
+    assert ui.thumbs(demo_runtime, None, [])["feedback_value"] == []
+
+
 def test_delete_and_rename(demo_runtime: Runtime) -> None:
     sid = new_session_id()
     saved, *_ = ui.begin_turn(convs.EMPTY, sid, "Sales by month")
