@@ -89,9 +89,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, ui: bool =
     if ui:
         import gradio as gr
 
-        from cartwise.ui.gradio_app import UI_CSS, build_ui
+        from cartwise.ui.gradio_app import FOOTER_LINKS, UI_CSS, build_ui
 
-        app = gr.mount_gradio_app(app, build_ui(rt), path="/ui", css=UI_CSS)
+        app = gr.mount_gradio_app(app, build_ui(rt), path="/ui", css=UI_CSS,
+                                 footer_links=FOOTER_LINKS)
     return app
 
 

@@ -442,6 +442,10 @@ def _analytics_tab(demo: gr.Blocks, runtime: Runtime) -> None:
             av.draw(av.churn_view(runtime, k_))
 
 
+#: The footer's links: the API page and the settings, no external link (Cartwise runs offline).
+FOOTER_LINKS: list[Any] = ["api", "settings"]
+
+
 def build_ui(runtime: Runtime) -> gr.Blocks:
     """The Cartwise web UI over ``runtime``: tabs Chat, Recommendations and Analytics.
 
@@ -463,5 +467,5 @@ def build_ui(runtime: Runtime) -> gr.Blocks:
 def launch_ui(runtime: Runtime, host: str = "127.0.0.1", port: int = 7860) -> None:
     """Serve :func:`build_ui` alone at ``http://host:port/`` (blocks until stopped)."""
     log.info("ui: serving on http://%s:%d/", host, port)
-    build_ui(runtime).queue().launch(server_name=host, server_port=port, footer_links=[],
+    build_ui(runtime).queue().launch(server_name=host, server_port=port, footer_links=FOOTER_LINKS,
                                      css=UI_CSS)
