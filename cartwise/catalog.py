@@ -34,9 +34,6 @@ from cartwise.text import name_similarity, normalize, stem
 #: Largest ``k`` (list length) any call accepts.
 MAX_K = 100
 
-#: Symbols of common currencies; other codes are written before the amount ("CHF 3.50").
-CURRENCY_SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€", "JPY": "¥", "INR": "₹"}
-
 #: Common words for departments -> the (Instacart-style) department name they mean; used only
 #: when the catalogue has that department.
 DEPARTMENT_SYNONYMS: dict[str, str] = {
@@ -419,15 +416,3 @@ def load_catalog(store: Store, currency: str | None = None) -> Catalog:
         StoreError: no data stage, or one written by an older Cartwise.
     """
     return Catalog.from_data(load_data(store, tables=("products", "users")), currency)
-
-
-def money(value: float | None, currency: str | None) -> str | None:
-    """An amount in ``currency`` for people: "$3.29", "£1,250.00", "CHF 3.50", or "3.29" when
-    the currency is unknown; None for no amount."""
-    if value is None or isinstance(value, bool):
-        return None
-    amount = f"{value:,.2f}"
-    if not currency:
-        return amount
-    symbol = CURRENCY_SYMBOLS.get(currency.upper())
-    return f"{symbol}{amount}" if symbol else f"{currency.upper()} {amount}"

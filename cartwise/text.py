@@ -152,11 +152,6 @@ def name_similarity(query_words: Sequence[str], name_words: Sequence[str]) -> fl
     return coverage * (0.6 + 0.4 * precision)
 
 
-def times(n: int) -> str:
-    """How often, in words: ``"once"``, ``"twice"``, ``"3 times"``."""
-    return {1: "once", 2: "twice"}.get(int(n), f"{int(n):,} times")
-
-
 def name_similarities(query_words: Sequence[str],
                       names: Sequence[Sequence[str]]) -> list[float]:
     """:func:`name_similarity` of one query against many names (the same values, 0..1), each

@@ -21,9 +21,10 @@ from cartwise.analytics import periods as P
 from cartwise.analytics.cache import result_key
 from cartwise.analytics.checks import choice, whole
 from cartwise.analytics.ledger import Ledger, distinct_users
-from cartwise.analytics.results import chart, fmt_num, r
+from cartwise.analytics.results import chart, r
 from cartwise.analytics.sales import NO_CALENDAR
 from cartwise.errors import InvalidArgument
+from cartwise.formatting import fmt_num
 
 ANOMALY_METRICS = ("orders", "revenue", "shoppers", "aov")
 ANOMALY_BY = ("day", "week")

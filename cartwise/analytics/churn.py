@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cartwise.analytics.results import days_ago, fmt_num, plural
+from cartwise.formatting import days_ago, fmt_num, plural
 
 #: Exponent of the score curve (higher = sharper switch around ``mid``).
 STEEPNESS = 3.0

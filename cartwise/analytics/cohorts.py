@@ -23,9 +23,10 @@ from cartwise.analytics import periods as P
 from cartwise.analytics.cache import result_key
 from cartwise.analytics.checks import choice, whole
 from cartwise.analytics.ledger import Ledger, distinct_users
-from cartwise.analytics.results import fmt_num, fmt_pct, r
+from cartwise.analytics.results import r
 from cartwise.analytics.sales import NO_CALENDAR
 from cartwise.errors import InvalidArgument
+from cartwise.formatting import fmt_num, fmt_pct
 
 COHORT_BY = ("month", "week")
 COHORT_METRICS = ("shoppers", "revenue")

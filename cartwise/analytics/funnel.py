@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 
 from cartwise.analytics.inference import compare_shares, fmt_p, groups_differ, share_interval
-from cartwise.analytics.results import chart, fmt_num, fmt_pct, share
+from cartwise.analytics.results import chart, share
 from cartwise.data.schema import FUNNEL_STEPS
 from cartwise.errors import InvalidArgument
+from cartwise.formatting import fmt_num, fmt_pct
 
 STEP_LABELS = {"home": "home page", "search": "search page", "payment": "payment page",
                "confirmation": "payment confirmation"}

@@ -24,8 +24,9 @@ from cartwise.analytics import commerce
 from cartwise.analytics import periods as P
 from cartwise.analytics.changes import PERIOD_DAYS
 from cartwise.analytics.checks import choice
-from cartwise.analytics.results import fmt_change, fmt_num, fmt_pct, jsonable
+from cartwise.analytics.results import jsonable
 from cartwise.analytics.sales import change_words
+from cartwise.formatting import fmt_change, fmt_num, fmt_pct
 
 if TYPE_CHECKING:
     from cartwise.analytics.sales_service import Sales

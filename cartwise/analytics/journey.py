@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from cartwise.analytics.results import chart, fmt_num, fmt_pct, labelled, share
+from cartwise.analytics.results import chart, labelled, share
+from cartwise.formatting import fmt_num, fmt_pct
 
 #: Orders-per-user histogram bins: (label, low, high) inclusive.
 ORDER_BINS: tuple[tuple[str, int, int], ...] = (

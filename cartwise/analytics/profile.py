@@ -10,19 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from cartwise.analytics.churn import LEVELS
-from cartwise.analytics.results import (
-    CURRENCY,
-    NO_PRICES,
-    chart,
-    days_ago,
-    fmt_num,
-    fmt_pct,
-    fmt_value,
-    plural,
-    r,
-)
+from cartwise.analytics.results import CURRENCY, NO_PRICES, chart, r
 from cartwise.analytics.segments import SEGMENT_NAMES
 from cartwise.analytics.stats import SPENDING_SEGMENTS
+from cartwise.formatting import days_ago, fmt_num, fmt_pct, fmt_value, plural
 
 
 def favourites(ids: list[int], counts: list[int], names: dict[int, str],

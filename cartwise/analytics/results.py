@@ -1,4 +1,5 @@
-"""Shapes shared by every analytics result: JSON-safe values, chart series, number formatting.
+"""Shapes shared by every analytics result: JSON-safe values, chart series, value units
+(figures are written for people by :mod:`cartwise.formatting`).
 
 Every result is a plain ``dict`` of JSON types with a one-line ``summary`` and, where it has
 something to plot, ``charts``: a list of :func:`chart` dicts a UI can draw without knowing the
@@ -17,10 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: What money is measured in when the data has prices: the data's own currency (unknown symbol).
-CURRENCY = "currency"
-#: What "value" is measured in when the data has no prices: units bought.
-ITEMS = "items"
+from cartwise.formatting import CURRENCY, ITEMS
+
 NO_PRICES = "no prices in this data: values are counted in items bought, not money"
 
 
@@ -102,53 +101,6 @@ def r(value: Any, digits: int = 2) -> float | None:
         return None
     f = float(value)
     return None if math.isnan(f) or math.isinf(f) else round(f, digits)
-
-
-def fmt_num(value: float | None, digits: int = 0) -> str:
-    """Thousands-separated number for summaries ("1,234", "12.5"); "n/a" when missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:,.{digits}f}"
-
-
-def fmt_pct(share: float | None, digits: int = 1) -> str:
-    """A share 0..1 as a percentage ("12.5%"); "n/a" when missing.
-
-    Shares below 1% keep two significant digits ("0.53%", "0.047%"), and a share too small to
-    show is "<0.01%", so a small share is never written as "0.0%" (nor two different small
-    shares as the same number).
-    """
-    if share is None or (isinstance(share, float) and math.isnan(share)):
-        return "n/a"
-    pct = 100 * float(share)
-    if 0 < abs(pct) < 1:
-        return "<0.01%" if abs(pct) < 0.01 else f"{pct:.2g}%"
-    return f"{pct:.{digits}f}%"
-
-
-def fmt_change(change: float | None) -> str:
-    """A relative change 0..1 as a signed percentage ("+12.3%"); "n/a" when unknown."""
-    return "n/a" if change is None else f"{change:+.1%}"
-
-
-def fmt_value(value: float | None, unit: str) -> str:
-    """A value in the data's currency ("1,234.50") or in items ("1,234 items")."""
-    if unit == ITEMS:
-        return f"{fmt_num(value)} items"
-    return fmt_num(value, 2)
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """``"1 shopper"``, ``"2,345 shoppers"``."""
-    return f"{fmt_num(n)} {word if n == 1 else (words or word + 's')}"
-
-
-def days_ago(days: float | None) -> str:
-    """``"today"``, ``"1 day ago"``, ``"45 days ago"`` (rounded to whole days)."""
-    if days is None or (isinstance(days, float) and math.isnan(days)):
-        return "at an unknown time"
-    n = int(round(float(days)))
-    return "today" if n == 0 else f"{plural(n, 'day')} ago"
 
 
 def share(part: float, whole: float) -> float | None:

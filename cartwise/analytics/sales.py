@@ -34,9 +34,10 @@ from cartwise.analytics import inference
 from cartwise.analytics import periods as P
 from cartwise.analytics.cache import result_key
 from cartwise.analytics.ledger import Ledger, distinct_users
-from cartwise.analytics.results import chart, fmt_change, fmt_num, fmt_pct, r
+from cartwise.analytics.results import chart, r
 from cartwise.analytics.trends import DAY_NAMES
 from cartwise.errors import InvalidArgument
+from cartwise.formatting import fmt_change, fmt_num, fmt_pct
 
 SALES_BY = ("day", "week", "month", "dow", "hour", "department", "aisle")
 GROUPS = ("dow", "hour", "department", "aisle")

@@ -15,10 +15,11 @@ from typing import Any
 
 from cartwise.analytics import anomaly_report, cohorts, commerce, history, sales
 from cartwise.analytics.clock import NO_ORDER_TIMES
-from cartwise.analytics.results import fmt_num, jsonable, value_fields
+from cartwise.analytics.results import jsonable, value_fields
 from cartwise.analytics.source import AnalyticsSource
-from cartwise.catalog import Catalog, money
+from cartwise.catalog import Catalog
 from cartwise.errors import InvalidArgument, UnknownUser
+from cartwise.formatting import fmt_num, money
 
 
 class Sales:

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 
 from cartwise.analytics.inference import share_interval
-from cartwise.analytics.results import CURRENCY, chart, fmt_num, fmt_pct
+from cartwise.analytics.results import CURRENCY, chart
+from cartwise.formatting import fmt_num, fmt_pct
 
 log = logging.getLogger(__name__)
 

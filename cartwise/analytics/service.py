@@ -31,23 +31,14 @@ from cartwise.analytics.clock import NO_ORDER_TIMES
 from cartwise.analytics.params import AnalyticsParams
 from cartwise.analytics.precomputed import churn_reason_for
 from cartwise.analytics.profile import favourites, product_details, user_profile
-from cartwise.analytics.results import (
-    CURRENCY,
-    chart,
-    fmt_num,
-    fmt_pct,
-    fmt_value,
-    jsonable,
-    plural,
-    r,
-    value_fields,
-)
+from cartwise.analytics.results import CURRENCY, chart, jsonable, r, value_fields
 from cartwise.analytics.sales_service import Sales
 from cartwise.analytics.source import AnalyticsSource, PartnerRows, catalog_mismatch
 from cartwise.analytics.stats import SPENDING_SEGMENTS
 from cartwise.catalog import Catalog, check_k
 from cartwise.data.schema import CanonicalData
 from cartwise.errors import InvalidArgument, StoreError, UnknownProduct, UnknownUser
+from cartwise.formatting import fmt_num, fmt_pct, fmt_value, plural
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cartwise.analytics.results import chart, fmt_num, fmt_pct, r, share
+from cartwise.analytics.results import chart, r, share
 from cartwise.errors import InvalidArgument
+from cartwise.formatting import fmt_num, fmt_pct
 
 TREND_BY = ("dow", "hour", "day", "week", "month")
 CALENDAR_BY = ("day", "week", "month")

@@ -46,9 +46,9 @@ from cartwise.analytics import ltv as ltv_mod
 from cartwise.analytics.clock import Timeline
 from cartwise.analytics.index import TableIndex
 from cartwise.analytics.params import AnalyticsParams
-from cartwise.analytics.results import days_ago, fmt_num, fmt_pct, plural
 from cartwise.analytics.visits import Visits, user_visits
 from cartwise.errors import ModelFitError
+from cartwise.formatting import days_ago, fmt_num, fmt_pct, plural
 
 log = logging.getLogger(__name__)
 

@@ -23,12 +23,12 @@ import numpy as np
 
 from cartwise.catalog import Catalog, Product, ProductFilter, check_k
 from cartwise.errors import InvalidArgument, StoreError, UnknownProduct, UnknownUser
+from cartwise.formatting import times
 from cartwise.recsys.engine import STRATEGIES, Engine, Ranked
 from cartwise.recsys.interactions import Interactions
 from cartwise.recsys.itemcf import ItemCFRecommender
 from cartwise.recsys.popularity import PopularityRecommender
 from cartwise.recsys.rerank import TuningConfig, cycle_info
-from cartwise.text import times
 
 log = logging.getLogger(__name__)
 

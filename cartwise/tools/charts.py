@@ -36,8 +36,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from cartwise.analytics.results import fmt_change, fmt_num, fmt_pct
-from cartwise.catalog import money
+from cartwise.formatting import fmt_change, fmt_num, fmt_pct, money
 from cartwise.tools import results as r
 
 #: The Vega-Lite version the specs are written for (Gradio 6 bundles vega-lite 5).

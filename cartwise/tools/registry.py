@@ -18,8 +18,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from cartwise.catalog import Product, ProductFilter, money
+from cartwise.catalog import Product, ProductFilter
 from cartwise.errors import InvalidArgument, UnknownProduct, UnknownUser
+from cartwise.formatting import money
 from cartwise.services import Services
 from cartwise.tools import results as r
 from cartwise.tools import schemas as s

@@ -16,8 +16,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from cartwise.analytics.results import fmt_change, fmt_num, fmt_pct
-from cartwise.catalog import money
+from cartwise.formatting import fmt_change, fmt_num, fmt_pct, money
 from cartwise.runtime import Runtime
 from cartwise.tools.charts import ChartSpec, chart_specs
 from cartwise.tools.registry import run_tool

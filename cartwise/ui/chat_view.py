@@ -25,8 +25,8 @@ import gradio as gr
 from gradio.components.plot import PlotData
 
 from cartwise.agent.chat import new_session_id
-from cartwise.catalog import money
 from cartwise.errors import CartwiseError, InvalidArgument
+from cartwise.formatting import money
 from cartwise.runtime import Runtime
 from cartwise.tools.charts import ChartSpec, chart_specs_of
 from cartwise.tools.results import is_failure

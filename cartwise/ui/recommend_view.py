@@ -8,7 +8,7 @@ from typing import Any
 
 import gradio as gr
 
-from cartwise.catalog import money
+from cartwise.formatting import money
 from cartwise.runtime import Runtime
 from cartwise.tools.registry import run_tool
 from cartwise.tools.results import is_failure

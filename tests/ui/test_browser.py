@@ -52,7 +52,7 @@ def _ask(page: Any, text: str) -> None:
 def test_chat_in_the_browser(ui_url: str, demo_runtime: Runtime, tmp_path: Path) -> None:
     """A chart answer drawn inline with the tool's numbers; a reload that keeps the
     conversation; retry; a new conversation with the old one still in the sidebar."""
-    from cartwise.analytics.results import fmt_pct
+    from cartwise.formatting import fmt_pct
     from cartwise.tools.registry import run_tool
 
     expect = sync_api.expect

@@ -15,8 +15,8 @@ from typing import Any
 
 from cartwise.agent.planner.policy import Refusal
 from cartwise.agent.planner.types import PlannedCall
-from cartwise.analytics.results import fmt_pct, plural
-from cartwise.catalog import Product, money
+from cartwise.catalog import Product
+from cartwise.formatting import fmt_pct, money, plural
 from cartwise.tools.render import filters_text
 from cartwise.tools.results import (
     AboutProduct,
