@@ -24,7 +24,7 @@ from cartwise.analytics.ledger import Ledger, distinct_users
 from cartwise.analytics.results import chart, r
 from cartwise.analytics.sales import NO_CALENDAR
 from cartwise.errors import InvalidArgument
-from cartwise.formatting import fmt_num
+from cartwise.formatting import fmt_num, plural
 
 ANOMALY_METRICS = ("orders", "revenue", "shoppers", "aov")
 ANOMALY_BY = ("day", "week")
@@ -176,7 +176,7 @@ def describe(result: dict[str, Any], money: Callable[[float | None], str]) -> st
     if not result["n_periods"]:
         return "No orders to look at."
     if not items:
-        return (f"Nothing unusual in {metric} by {by} over {result['n_periods']} {by}s "
+        return (f"Nothing unusual in {metric} by {by} over {plural(result['n_periods'], by)} "
                 f"({result['method']}).")
     parts = []
     for x in items[:3]:
@@ -188,5 +188,6 @@ def describe(result: dict[str, Any], money: Callable[[float | None], str]) -> st
     recent = ("" if latest in items[:3] else
               f"; the most recent: {latest['label']} {latest['direction']} "
               f"({amount(latest['value'])} vs {amount(latest['expected'])} expected)")
-    return (f"{len(items)} unusual {by}s in {metric} over {result['n_periods']} {by}s, largest "
+    return (f"{plural(len(items), f'unusual {by}')} in {metric} over "
+            f"{plural(result['n_periods'], by)}, largest "
             "first: " + "; ".join(parts) + recent + ".")

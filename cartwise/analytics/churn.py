@@ -92,13 +92,14 @@ def churn_reason(recency_days: float, expected: float, gap_median: float, n_gaps
         return f"{away}; nobody in the data has ordered twice, so there is no usual gap"
     ratio = recency_days / expected
     if n_gaps == 0:
-        return (f"{away}, {ratio:.1f}x the typical shopper's {fmt_num(pop_gap, 0)}-day gap "
+        return (f"{away}, {fmt_num(ratio, 1)}x the typical shopper's {fmt_num(pop_gap, 0)}-day gap "
                 "between orders (too few orders for a rhythm of their own)")
     if n_gaps < 3:
-        return (f"{away}, {ratio:.1f}x their expected {fmt_num(expected, 0)}-day gap (own "
+        return (f"{away}, {fmt_num(ratio, 1)}x their expected {fmt_num(expected, 0)}-day gap (own "
                 f"{fmt_num(gap_median, 0)} days over {n_gaps} gap{'s' if n_gaps > 1 else ''}, "
                 f"blended with the typical {fmt_num(pop_gap, 0)} days)")
-    return (f"{away}, {ratio:.1f}x their usual {fmt_num(expected, 0)}-day gap between orders "
+    return (f"{away}, {fmt_num(ratio, 1)}x their usual {fmt_num(expected, 0)}-day gap between "
+            "orders "
             f"(median of {n_gaps} gaps)")
 
 

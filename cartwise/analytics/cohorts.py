@@ -26,7 +26,7 @@ from cartwise.analytics.ledger import Ledger, distinct_users
 from cartwise.analytics.results import r
 from cartwise.analytics.sales import NO_CALENDAR
 from cartwise.errors import InvalidArgument
-from cartwise.formatting import fmt_num, fmt_pct
+from cartwise.formatting import fmt_pct, plural
 
 COHORT_BY = ("month", "week")
 COHORT_METRICS = ("shoppers", "revenue")
@@ -122,7 +122,7 @@ def describe(result: dict[str, Any], money: Callable[[float | None], str]) -> st
     unit = result["by"]
     avg = result["average"]
     what = ("still ordering" if result["metric"] == "shoppers" else "revenue kept")
-    parts = [f"{len(rows)} {unit}ly cohorts ({fmt_num(sum(x['size'] for x in rows))} shoppers)"]
+    parts = [f"{len(rows)} {unit}ly cohorts ({plural(sum(x['size'] for x in rows), 'shopper')})"]
     for j in (1, 3) if len(avg) > 3 else (1,) if len(avg) > 1 else ():
         if avg[j] is not None:
             parts.append(f"{fmt_pct(avg[j])} {what} {j} {unit}{'s' if j > 1 else ''} later")

@@ -28,7 +28,7 @@ from cartwise.analytics.inference import compare_shares, fmt_p, groups_differ, s
 from cartwise.analytics.results import chart, share
 from cartwise.data.schema import FUNNEL_STEPS
 from cartwise.errors import InvalidArgument
-from cartwise.formatting import fmt_num, fmt_pct
+from cartwise.formatting import fmt_num, fmt_pct, plural
 
 STEP_LABELS = {"home": "home page", "search": "search page", "payment": "payment page",
                "confirmation": "payment confirmation"}
@@ -219,7 +219,7 @@ def _summary(steps: list[dict[str, Any]], overall: float | None, device: str | N
         return f"No visitors{who} in the funnel."
     s = steps
     conv = [fmt_pct(x["conversion_from_previous"]) for x in s]
-    text = (f"Of {fmt_num(s[0]['users'])} visitors{who} on the home page, "
+    text = (f"Of {plural(s[0]['users'], 'visitor')}{who} on the home page, "
             f"{fmt_num(s[1]['users'])} searched ({conv[1]}), "
             f"{fmt_num(s[2]['users'])} reached payment ({conv[2]}) "
             f"and {fmt_num(s[3]['users'])} confirmed ({conv[3]}): {fmt_pct(overall)} overall")

@@ -26,7 +26,7 @@ from cartwise.analytics.changes import PERIOD_DAYS
 from cartwise.analytics.checks import choice
 from cartwise.analytics.results import jsonable
 from cartwise.analytics.sales import change_words
-from cartwise.formatting import fmt_change, fmt_num, fmt_pct
+from cartwise.formatting import fmt_change, fmt_num, fmt_pct, plural
 
 if TYPE_CHECKING:
     from cartwise.analytics.sales_service import Sales
@@ -83,10 +83,10 @@ def business_insights(analytics: Analytics, period: str | None = None) -> dict[s
             amount = sales.money(cur[key]) if prices else fmt_num(cur[key])
             points.append(_point(
                 "sales", f"{period.capitalize()} of {cmp_['period']}: {key} {amount}, "
-                f"{clear(key)} vs {cmp_['previous']}; {fmt_num(cur['orders'])} orders "
+                f"{clear(key)} vs {cmp_['previous']}; {plural(cur['orders'], 'order')} "
                 f"({clear('orders')}), average order "
                 f"{sales.money(cur['aov']) if prices else 'n/a'} ({clear('aov')}), "
-                f"{fmt_num(cur['new_shoppers'])} new shoppers ({fmt_change(ch['new_shoppers'])}).",
+                f"{plural(cur['new_shoppers'], 'new shopper')} ({fmt_change(ch['new_shoppers'])}).",
                 "sales_summary", {"by": period}, {"current": cur, "change": ch,
                                                   "tests": cmp_.get("tests", {})}))
             points += _anomaly_points(analytics, period, cmp_["period"], prices)
@@ -100,7 +100,7 @@ def business_insights(analytics: Analytics, period: str | None = None) -> dict[s
                 "departments: " + ", ".join(
                     f"{x['label']} ({fmt_pct(x['share_of_revenue'])})"
                     if x["share_of_revenue"] is not None
-                    else f"{x['label']} ({fmt_num(x['units'])} units)" for x in top) + ".",
+                    else f"{x['label']} ({plural(x['units'], 'unit')})" for x in top) + ".",
                 "sales_summary", {"by": "department"}, {"rows": top}))
     points += _churn_points(analytics)
     points += _segment_points(analytics, period)
@@ -143,7 +143,7 @@ def _mover_points(analytics: Analytics, period: str, prices: bool) -> list[dict[
     latest complete ``period`` against the one before."""
     got = commerce.period_changes(analytics.source, period)
     cat = analytics.catalog
-    money = analytics.sales.money if prices else (lambda v: f"{fmt_num(v)} units")
+    money = analytics.sales.money if prices else (lambda v: f"{plural(v, 'unit')}")
     out = []
     for words, group in (("rose most", got["rise"]), ("fell most", got["fall"])):
         if group:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from cartwise.analytics.results import chart, labelled, share
-from cartwise.formatting import fmt_num, fmt_pct
+from cartwise.formatting import fmt_num, fmt_pct, plural
 
 #: Orders-per-user histogram bins: (label, low, high) inclusive.
 ORDER_BINS: tuple[tuple[str, int, int], ...] = (
@@ -134,7 +134,7 @@ def customer_journey(
 
 def _summary(out: dict[str, Any], x_num: list[int], y_rate: list[float]) -> str:
     s, b, d = out["shoppers"], out["basket_size"], out["days_between_orders"]
-    parts = [f"{fmt_num(s['total'])} shoppers, {fmt_pct(s['repeat_share'])} came back for a "
+    parts = [f"{plural(s['total'], 'shopper')}, {fmt_pct(s['repeat_share'])} came back for a "
              "second order"]
     if b["mean"] is not None:
         parts.append(f"baskets hold {fmt_num(b['mean'], 1)} products on average "

@@ -13,7 +13,7 @@ from cartwise.analytics.churn import LEVELS
 from cartwise.analytics.results import CURRENCY, NO_PRICES, chart, r
 from cartwise.analytics.segments import SEGMENT_NAMES
 from cartwise.analytics.stats import SPENDING_SEGMENTS
-from cartwise.formatting import days_ago, fmt_num, fmt_pct, fmt_value, plural
+from cartwise.formatting import days_ago, fmt_num, fmt_pct, fmt_value, money, plural, times
 
 
 def favourites(ids: list[int], counts: list[int], names: dict[int, str],
@@ -27,7 +27,7 @@ def favourites(ids: list[int], counts: list[int], names: dict[int, str],
 
 
 def user_profile(row: dict[str, Any], depts: list[dict[str, Any]], aisles: list[dict[str, Any]],
-                 context: dict[str, Any]) -> dict[str, Any]:
+                 context: dict[str, Any], currency: str | None = None) -> dict[str, Any]:
     """The profile of one shopper.
 
     Args:
@@ -35,6 +35,7 @@ def user_profile(row: dict[str, Any], depts: list[dict[str, Any]], aisles: list[
         depts, aisles: their favourite departments and aisles (:func:`favourites`).
         context: population facts (``has_prices``, ``value_unit``, ``spending_bounds``,
             ``time_kind``, ``time_note``, ``pop_gap``).
+        currency: the ISO code of the data's money (None: unknown), for the summary.
     """
     priced = bool(context["has_prices"])
     unit = context["value_unit"]
@@ -81,15 +82,17 @@ def user_profile(row: dict[str, Any], depts: list[dict[str, Any]], aisles: list[
     }
     if not priced:
         out["price_note"] = NO_PRICES
-    out["summary"] = _user_summary(out, unit, context["time_kind"])
+    out["summary"] = _user_summary(out, unit, context["time_kind"], currency)
     return out
 
 
-def _user_summary(p: dict[str, Any], unit: str, time_kind: str) -> str:
+def _user_summary(p: dict[str, Any], unit: str, time_kind: str,
+                  currency: str | None = None) -> str:
     parts = [f"User {p['user_id']}: {plural(p['orders'], 'order')}, {plural(p['items'], 'item')}"]
     seg = p["spending_segment"]["label"]
     if unit == CURRENCY and p["spend"] is not None:
-        parts[0] += f", spent {fmt_value(p['spend'], unit)}" + (f" ({seg} spender)" if seg else "")
+        parts[0] += (f", spent {fmt_value(p['spend'], unit, currency)}"
+                     + (f" ({seg} spender)" if seg else ""))
     elif seg:
         parts[0] += f" ({seg} buyer by items; no prices in this data)"
     if p["favourite_departments"]:
@@ -104,8 +107,8 @@ def _user_summary(p: dict[str, Any], unit: str, time_kind: str) -> str:
     else:
         parts.append(f"last order {days_ago(days)}")
     c = p["churn_risk"]
-    parts.append(f"churn risk {c['level']}" + (f" ({c['score']:.2f})" if c["score"] is not None
-                                                else ""))
+    score = f" ({fmt_num(c['score'], 2)})" if c["score"] is not None else ""
+    parts.append(f"churn risk {c['level']}{score}")
     return "; ".join(parts) + "."
 
 
@@ -136,12 +139,13 @@ def product_details(product: Mapping[str, Any], row: Mapping[str, Any], n_produc
     if not has_prices:
         out["price_note"] = NO_PRICES
     where = ", ".join(str(x) for x in (product["aisle"], product["department"]) if x)
-    price = f", {fmt_num(product['price'], 2)}" if product["price"] is not None else ""
+    price = money(product["price"], product.get("currency"))
+    price = f", {price}" if price else ""
     head = f"{product['name']} ({where}){price}"
     if not purchases:
         out["summary"] = f"{head}: nobody has bought it yet."
     else:
-        out["summary"] = (f"{head}: bought {plural(purchases, 'time')} by "
+        out["summary"] = (f"{head}: bought {times(purchases)} by "
                           f"{plural(out['buyers'], 'shopper')}, {fmt_pct(out['reorder_rate'], 0)} "
                           f"reorders; best seller #{fmt_num(rank)} of {fmt_num(n_products)}.")
     return out

@@ -37,7 +37,7 @@ from cartwise.analytics.ledger import Ledger, distinct_users
 from cartwise.analytics.results import chart, r
 from cartwise.analytics.trends import DAY_NAMES
 from cartwise.errors import InvalidArgument
-from cartwise.formatting import fmt_change, fmt_num, fmt_pct
+from cartwise.formatting import fmt_change, fmt_num, fmt_pct, plural
 
 SALES_BY = ("day", "week", "month", "dow", "hour", "department", "aisle")
 GROUPS = ("dow", "hour", "department", "aisle")
@@ -447,7 +447,7 @@ def describe(result: dict[str, Any], money: Money) -> str:
         clear = change_words(cmp_)
         text = (f"{cmp_['period']}: revenue {money(cur['revenue'])} "
                 f"({clear('revenue')} vs {cmp_['previous']}" if priced else
-                f"{cmp_['period']}: {fmt_num(cur['orders'])} orders "
+                f"{cmp_['period']}: {plural(cur['orders'], 'order')} "
                 f"({clear('orders')} vs {cmp_['previous']}")
         if cmp_.get("year_ago"):
             key = "revenue" if priced else "orders"
@@ -455,9 +455,9 @@ def describe(result: dict[str, Any], money: Money) -> str:
                      f"{cmp_['year_ago']['period']}")
         text += ")"
         if priced:
-            text += (f", {fmt_num(cur['orders'])} orders ({clear('orders')}), "
+            text += (f", {plural(cur['orders'], 'order')} ({clear('orders')}), "
                      f"average order {money(cur['aov'])} ({clear('aov')})")
-        text += (f", {fmt_num(cur['shoppers'])} shoppers of whom {fmt_num(cur['new_shoppers'])}"
+        text += (f", {plural(cur['shoppers'], 'shopper')} of whom {fmt_num(cur['new_shoppers'])}"
                  " new")
         parts.append(text)
     rows = result["rows"]
@@ -466,7 +466,7 @@ def describe(result: dict[str, Any], money: Money) -> str:
         top = sorted(rows, key=lambda x: -(x[key] or 0))[:3]
         parts.append(f"by {result['by']}{span}: " + ", ".join(
             f"{x['label']} {money(x['revenue'])} ({fmt_pct(x['share_of_revenue'])})" if priced
-            else f"{x['label']} {fmt_num(x['units'])} units" for x in top))
+            else f"{x['label']} {plural(x['units'], 'unit')}" for x in top))
         groups = cmp_.get("groups") if cmp_ else None
         if cmp_ and groups and groups[0]["change"] is not None:
             parts.append(f"largest change {cmp_['period']} vs {cmp_['previous']}: "
@@ -476,8 +476,8 @@ def describe(result: dict[str, Any], money: Money) -> str:
                      f" orders (average order {money(t['aov'])}, {fmt_num(t['shoppers'])} "
                      "shoppers)")
     else:
-        parts.append(f"in all{span}: {fmt_num(t['orders'])} orders and {fmt_num(t['units'])} "
-                     f"units, {fmt_num(t['shoppers'])} shoppers (no prices in this data: "
+        parts.append(f"in all{span}: {plural(t['orders'], 'order')} and {fmt_num(t['units'])} "
+                     f"units, {plural(t['shoppers'], 'shopper')} (no prices in this data: "
                      "revenue needs prices)")
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + "."

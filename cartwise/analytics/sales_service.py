@@ -19,7 +19,7 @@ from cartwise.analytics.results import jsonable, value_fields
 from cartwise.analytics.source import AnalyticsSource
 from cartwise.catalog import Catalog
 from cartwise.errors import InvalidArgument, UnknownUser
-from cartwise.formatting import fmt_num, money
+from cartwise.formatting import money, plural
 
 
 class Sales:
@@ -87,7 +87,7 @@ class Sales:
             return f"User {user_id} has no orders yet."
         last = orders[0]
         when = (f"on {last['ordered_at'][:10]}" if last["ordered_at"]
-                else f"{fmt_num(last['days_ago'])} days before the snapshot"
+                else f"{plural(last['days_ago'], 'day')} before the snapshot"
                 if last["days_ago"] else "at the snapshot")
         names = ", ".join(f"{x['name']}" + (f" x{x['quantity']}" if x["quantity"] > 1 else "")
                           for x in last["items"][:4])

@@ -23,7 +23,7 @@ import pandas as pd
 
 from cartwise.analytics.inference import share_interval
 from cartwise.analytics.results import CURRENCY, chart
-from cartwise.formatting import fmt_num, fmt_pct
+from cartwise.formatting import fmt_num, fmt_pct, plural
 
 log = logging.getLogger(__name__)
 
@@ -335,14 +335,14 @@ def customer_segments(segment: np.ndarray, recency_days: np.ndarray, frequency: 
         charts.append(chart("line", "Silhouette by number of clusters", ks,
                             [cl.silhouettes[k] for k in ks], "k", "silhouette"))
     top = max(segs, key=lambda s: s["value_share"])
-    text = (f"{fmt_num(len(rfm))} shoppers in {sum(1 for s in segs if s['users'])} RFM "
+    text = (f"{plural(len(rfm), 'shopper')} in {sum(1 for s in segs if s['users'])} RFM "
             f"segments; {top['name']} ({fmt_pct(top['share'])} of shoppers) hold "
             f"{fmt_pct(top['value_share'])} of the value")
     if summary:
         best = str(summary[0]["name"]).split(": ", 1)[-1]
         text += (f"; K-means finds {cl.k} clusters (silhouette "
-                 f"{cl.silhouettes[cl.k]:.2f}), the most valuable being "
-                 f"{best} ({fmt_num(summary[0]['users'])} shoppers)")
+                 f"{fmt_num(cl.silhouettes[cl.k], 2)}), the most valuable being "
+                 f"{best} ({plural(summary[0]['users'], 'shopper')})")
     elif cl.reason:
         text += f"; no K-means clusters ({cl.reason})"
     return {

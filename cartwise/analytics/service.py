@@ -139,6 +139,11 @@ class Analytics:
     def _value_fields(self) -> dict[str, Any]:
         return self._in_currency(value_fields(self.source.has_prices()))
 
+    def _value(self, value: float | None, unit: str) -> str:
+        """An amount in the data's unit for people: money in the catalogue's currency, or
+        items without prices (:func:`~cartwise.formatting.fmt_value`)."""
+        return fmt_value(value, unit, self.catalog.currency)
+
     def _in_currency(self, result: dict[str, Any]) -> dict[str, Any]:
         """``result`` with the ISO code of its money (the catalogue's currency) when its values
         are counted in money (``value_unit`` is :data:`CURRENCY`)."""
@@ -211,7 +216,7 @@ class Analytics:
         floors = (f"a pair needs {plural(p.min_count, 'shared basket')} from "
                   f"{plural(p.min_shoppers, 'shopper')}")
         test = (f"significant at a {fmt_pct(p.fdr, 0)} false-discovery rate over "
-                f"{fmt_num(p.n_tests)} pairs tested" if p.fdr < 1 else "")
+                f"{plural(p.n_tests, 'pair')} tested" if p.fdr < 1 else "")
         if not n_a:
             return f"{name} is in no basket yet, so nothing is bought with it."
         if not items:
@@ -268,7 +273,8 @@ class Analytics:
                             total)
         row["churn_reason"] = churn_reason_for(row, ctx)
         row["last_order_at"] = jsonable(row.get("last_order_at"))
-        return self._in_currency(jsonable(user_profile(row, depts, aisles, ctx)))
+        return self._in_currency(jsonable(user_profile(row, depts, aisles, ctx,
+                                                       self.catalog.currency)))
 
     def spending_segment(self, user_id: object) -> str | None:
         """The shopper's spending segment (small / low-average / average / high by quartile of
@@ -304,8 +310,8 @@ class Analytics:
         levels = ctx["churn_levels"]
         total = max(ctx["n_users"], 1)
         unit = ctx["value_unit"]
-        head = ", ".join(f"user {x['user_id']} ({x['score']:.2f})" for x in users[:3])
-        summary = (f"{fmt_pct(levels.get('high', 0) / total)} of {fmt_num(total)} shoppers are at "
+        head = ", ".join(f"user {x['user_id']} ({fmt_num(x['score'], 2)})" for x in users[:3])
+        summary = (f"{fmt_pct(levels.get('high', 0) / total)} of {plural(total, 'shopper')} are at "
                    f"high churn risk; most at risk among the {fmt_num(ctx['risk_candidates'])} "
                    f"valuable ones not yet lost: {head or 'none'}. Risk is "
                    f"{self._risk_measure()}.")
@@ -313,7 +319,7 @@ class Analytics:
             "k": k,
             "users": users,
             "candidates": ctx["risk_candidates"],
-            "criteria": (f"value >= {fmt_value(ctx['risk_value_floor'], unit)} (the top "
+            "criteria": (f"value >= {self._value(ctx['risk_value_floor'], unit)} (the top "
                          f"{fmt_pct(1 - self.params.churn_value_quantile, 0)} of shoppers), not "
                          f"in the RFM segment \"Lost\", away at most "
                          f"{self.params.churn_lost_ratio:g}x their expected gap between orders"),
@@ -355,7 +361,8 @@ class Analytics:
             **self._method_fields(),
             "time_note": ctx["time_note"],
             "summary": (f"User {out['user_id']}: churn risk {out['level']}"
-                        + (f" ({score:.2f})" if score is not None else "") + f": {reason}."),
+                        + (f" ({fmt_num(score, 2)})" if score is not None else "")
+                        + f": {reason}."),
         })
         return out
 
@@ -375,8 +382,9 @@ class Analytics:
                 **self._method_fields(),
                 "time_note": ctx["time_note"],
                 "summary": (f"User {one['user_id']}: lifetime value "
-                            f"{fmt_value(one['ltv'], unit)} = {fmt_value(one['historical'], unit)}"
-                            f" so far + {fmt_value(one['projected'], unit)} expected over the "
+                            f"{self._value(one['ltv'], unit)} = "
+                            f"{self._value(one['historical'], unit)} so far + "
+                            f"{self._value(one['projected'], unit)} expected over the "
                             f"next {horizon} days ({self._projection_basis(one, unit)}); rank "
                             f"{fmt_num(one['rank'])} of {fmt_num(ctx['n_users'])} "
                             f"({one['tier']})."),
@@ -390,7 +398,8 @@ class Analytics:
         top = [self._ltv_one(int(u)) for u in rows]
         tiers = ltv.tier_summary(cols["ltv"], cols["value_tier"])
         names = [t["name"] for t in tiers]
-        head = ", ".join(f"user {x['user_id']} ({fmt_value(x['ltv'], unit)})" for x in top[:3])
+        head = ", ".join(f"user {x['user_id']} ({self._value(x['ltv'], unit)})"
+                         for x in top[:3])
         return jsonable({
             "k": k,
             "users": top,
@@ -407,7 +416,7 @@ class Analytics:
                       [str(x["user_id"]) for x in top], [x["ltv"] for x in top], "user",
                       "lifetime value"),
             ],
-            "summary": (f"The top 10% of {fmt_num(ctx['n_users'])} shoppers hold "
+            "summary": (f"The top 10% of {plural(ctx['n_users'], 'shopper')} hold "
                         f"{fmt_pct(tiers[0]['value_share'])} of lifetime value (history + "
                         f"{horizon}-day projection, {self._projection_method()}); most "
                         f"valuable: {head or 'none'}."),
@@ -446,7 +455,7 @@ class Analytics:
             return self._projection_method()
         what = "visits" if self._clv().get("method") == value_churn.MODEL else "orders"
         return (f"{fmt_num(one['expected_orders'], 1)} {what} x "
-                f"{fmt_value(one['basket_value'], unit)} per {what[:-1]}; "
+                f"{self._value(one['basket_value'], unit)} per {what[:-1]}; "
                 f"{self._projection_method()}")
 
     def _ltv_one(self, u: int) -> dict[str, Any]:

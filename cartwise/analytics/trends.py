@@ -17,7 +17,7 @@ import pandas as pd
 
 from cartwise.analytics.results import chart, r, share
 from cartwise.errors import InvalidArgument
-from cartwise.formatting import fmt_num, fmt_pct
+from cartwise.formatting import fmt_change, fmt_pct, plural
 
 TREND_BY = ("dow", "hour", "day", "week", "month")
 CALENDAR_BY = ("day", "week", "month")
@@ -121,21 +121,21 @@ def _summary(by: str, labels: list[Any], orders: np.ndarray) -> str:
         return "No orders in the data."
     hi, lo = int(np.argmax(orders)), int(np.argmin(orders))
     if by == "dow":
-        return (f"{fmt_num(total)} orders by day of week: busiest {labels[hi]} "
+        return (f"{plural(total, 'order')} by day of week: busiest {labels[hi]} "
                 f"({fmt_pct(orders[hi] / total)}), quietest {labels[lo]} "
                 f"({fmt_pct(orders[lo] / total)}).")
     if by == "hour":
         top3 = np.argsort(-orders, kind="stable")[:3]
-        return (f"{fmt_num(total)} orders by hour: peak at {hi}:00 ({fmt_pct(orders[hi] / total)})"
+        return (f"{plural(total, 'order')} by hour: peak at {hi}:00 ({fmt_pct(orders[hi] / total)})"
                 f", busiest hours {', '.join(f'{int(h)}:00' for h in sorted(top3))}; "
                 f"quietest {lo}:00.")
-    text = (f"{fmt_num(total)} orders over {len(labels)} {by}s from {labels[0]} to {labels[-1]}: "
-            f"busiest {by} {labels[hi]} ({fmt_num(orders[hi])} orders)")
+    text = (f"{plural(total, 'order')} over {len(labels)} {by}s from {labels[0]} to {labels[-1]}: "
+            f"busiest {by} {labels[hi]} ({plural(orders[hi], 'order')})")
     w = {"day": 28, "week": 4, "month": 3}[by]
     # compare the last w complete buckets with the w before (the last bucket may be partial)
     if len(orders) >= 2 * w + 1:
         recent, before = orders[-w - 1:-1].sum(), orders[-2 * w - 1:-w - 1].sum()
         if before:
             text += (f"; the last {w} complete {by}s vs the {w} before: "
-                     f"{(recent - before) / before:+.1%}")
+                     f"{fmt_change((recent - before) / before)}")
     return text + "."

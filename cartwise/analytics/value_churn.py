@@ -174,7 +174,7 @@ def repeat_buying(stats: pd.DataFrame, visits: Visits, params: AnalyticsParams) 
         "projected": projected,
         "ltv": hist + np.nan_to_num(projected, nan=0.0),
     })
-    note = (f"BG/NBD + Gamma-Gamma fitted on {fmt_num(n_shoppers)} shoppers' visits (orders "
+    note = (f"BG/NBD + Gamma-Gamma fitted on {plural(n_shoppers, 'shopper')}' visits (orders "
             f"on one day count once): churn risk = the chance of no visit in the next "
             f"{params.churn_horizon_days} days; value = expected visits x expected value per "
             f"visit over the next {params.ltv_horizon_days} days")
@@ -234,7 +234,7 @@ def churn_reason(row: dict[str, Any], facts: dict[str, Any], snapshot: bool) -> 
             f"{days_ago(float(row['recency_days']))}")
     horizon = facts.get("churn_horizon_days")
     return (f"{seen}; BG/NBD gives {chance(float(row['churn_score']))} chance of no visit in "
-            f"the next {horizon} days (P(alive) {float(row['p_active']):.2f})")
+            f"the next {horizon} days (P(alive) {fmt_num(float(row['p_active']), 2)})")
 
 
 def chance(p: float) -> str:

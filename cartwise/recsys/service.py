@@ -23,7 +23,7 @@ import numpy as np
 
 from cartwise.catalog import Catalog, Product, ProductFilter, check_k
 from cartwise.errors import InvalidArgument, StoreError, UnknownProduct, UnknownUser
-from cartwise.formatting import times
+from cartwise.formatting import plural, times
 from cartwise.recsys.engine import STRATEGIES, Engine, Ranked
 from cartwise.recsys.interactions import Interactions
 from cartwise.recsys.itemcf import ItemCFRecommender
@@ -300,8 +300,10 @@ class Recommenders:
             n = int(counts[j])
             if model == "repeat" or (n >= 2 and model != "popularity"):
                 every = interval[j]
-                out.append(f"bought {times(n)}" + (f", usually every {every:.0f} days"
-                                                   if np.isfinite(every) and every >= 1 else ""))
+                days = round(every) if np.isfinite(every) and every >= 1 else 0
+                out.append(f"bought {times(n)}" + (
+                    "" if not days else ", usually every day" if days == 1
+                    else f", usually every {plural(days, 'day')}"))
             elif model == "item_cf" and contrib[j] >= 0:
                 out.append(f"often bought by shoppers who buy {names[contrib[j]]}")
             elif model == "als":

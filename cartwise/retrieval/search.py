@@ -10,9 +10,13 @@ Scores are documented per method; all are "higher is better". Loading from a sto
 Search ranks a pool of hybrid candidates with :func:`cartwise.retrieval.rerank.rerank`
 (agreement of the pool by aisle, or in embedding space when the catalogue has no aisles, and the
 dense similarity, on top of the fused and name scores) and marks each hit ``close`` when it
-matches the query closely (:func:`cartwise.retrieval.rerank.close_matches`): a search whose hits
-are all not close found nothing close, and says so rather than passing the nearest items off as
-matches.
+matches the query closely (:func:`cartwise.retrieval.rerank.close_matches`) and ``match`` when
+it is what the query asks for: when some product within the filters holds every word of the
+query (in its name, aisle or department: "gluten free pasta" -> Gluten Free Penne Pasta), only
+those match and the rest of the list are other suggestions (Penne Pasta); otherwise (a
+descriptive request, "something spicy for tacos") the close hits match. A search whose hits
+all fail ``match`` found nothing that matches, and says so rather than passing the nearest
+items off as matches.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from cartwise.retrieval.rerank import (
 )
 from cartwise.retrieval.text import grams_query, name_key, tokens, words_query
 from cartwise.retrieval.vectorstore import HybridQuery, SearchFilter, VectorStore, rrf_max
-from cartwise.text import name_similarities, name_similarity
+from cartwise.text import name_similarities, name_similarity, token_similarity
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,9 @@ _CODE_QUERY = re.compile(r"^\s*(?:(?:product\s*|stock\s*|item\s*)?(?:code|sku)\s
 
 #: Why a product is in a search result.
 HitMatch = Literal["id", "code", "exact", "search", "similar"]
+#: A query word is in a product's words when their similarity is at least this (a typo or a
+#: plural, not just a similar-looking word: "cerael" ~ "cereal" 0.75, "free" ~ "freeze" 0.6).
+WORD_MATCH_MIN = 0.75
 #: How a text was resolved to a product.
 ResolvedBy = Literal["id", "code", "exact", "name"]
 
@@ -60,26 +67,31 @@ ResolvedBy = Literal["id", "code", "exact", "name"]
 class ProductHit:
     """One product in a result.
 
-    ``score`` is 0..1 unless a method says otherwise; ``match`` says why the product is here:
+    ``score`` is 0..1 unless a method says otherwise; ``matched_by`` says why the product is
+    here:
     ``"id"``, ``"code"`` or ``"exact"`` (the query is its id, its shop code or its name),
     ``"search"`` (hybrid search), ``"similar"`` (recommendation by example). ``popularity`` is
     the number of order lines of the product in the data (0 without orders). ``close``: the
-    product is what the query names or means (an id, code or exact-name match, or a search hit
-    that passes :func:`~cartwise.retrieval.rerank.close_matches`); False for a search hit that
-    is only the nearest thing the catalogue has, and for the similar products that follow an
-    id or code.
+    product is near what the query names or means (an id, code or exact-name match, or a
+    search hit that passes :func:`~cartwise.retrieval.rerank.close_matches`); False for a search
+    hit that is only the nearest thing the catalogue has, and for the similar products that
+    follow an id or code. ``match``: the product is what the query asks for (see the module
+    docstring); False for another suggestion. A hit that matches is always close.
     """
 
     product: Product
     score: float
-    match: HitMatch
+    matched_by: HitMatch
     popularity: int = 0
     close: bool = True
+    match: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able: ``{"product": {...}, "score", "match", "popularity", "close"}``."""
-        return {"product": self.product.model_dump(), "score": self.score, "match": self.match,
-                "popularity": self.popularity, "close": self.close}
+        """JSON-able: ``{"product": {...}, "score", "matched_by", "popularity", "close",
+        "match"}``."""
+        return {"product": self.product.model_dump(), "score": self.score,
+                "matched_by": self.matched_by, "popularity": self.popularity,
+                "close": self.close, "match": self.match}
 
 
 @dataclass(frozen=True)
@@ -179,6 +191,7 @@ class ProductSearch:
         for rows in exact.values():
             rows.sort(key=lambda r: (-self._pop[r], self.catalog.ids[r]))
         self._exact = exact
+        self._place_tokens: dict[tuple[str, str], list[str]] = {}
 
     def close(self) -> None:
         self.store.close()
@@ -205,9 +218,24 @@ class ProductSearch:
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _hit(self, row: int, score: float, match: HitMatch, close: bool = True) -> ProductHit:
-        return ProductHit(self.catalog.product(row), round(float(score), 4), match,
-                          int(self._pop[row]), bool(close))
+    def _hit(self, row: int, score: float, by: HitMatch, close: bool = True,
+             match: bool | None = None) -> ProductHit:
+        return ProductHit(self.catalog.product(row), round(float(score), 4), by,
+                          int(self._pop[row]), bool(close), bool(close if match is None else match))
+
+    def _holds_words(self, query_tokens: Sequence[str], row: int) -> bool:
+        """Whether every word of the query is in the product's name, aisle or department
+        (typos and plurals tolerated, :data:`WORD_MATCH_MIN`); False for a query without
+        words."""
+        if not query_tokens:
+            return False
+        place = (str(self.catalog.aisles[row]), str(self.catalog.departments[row]))
+        context = self._place_tokens.get(place)
+        if context is None:
+            context = self._place_tokens[place] = tokens(" ".join(place))
+        own = [*self._name_tokens[row], *context]
+        return all(any(token_similarity(q, t) >= WORD_MATCH_MIN for t in own)
+                   for q in query_tokens)
 
     def _key_row(self, text: str) -> tuple[int, Literal["id", "code"]] | None:
         """The row ``text`` names by product id (first) or shop code, with which; else None."""
@@ -287,7 +315,9 @@ class ProductSearch:
         descriptive query, how close the query is to the product's aisle as a whole (the
         centroid of its products' embeddings). ``score`` is the re-ranking score mapped to
         0..1 (:func:`~cartwise.retrieval.rerank.display_score`); ``close`` says whether the hit
-        matches the query closely. An empty query returns nothing.
+        matches the query closely, ``match`` whether it is what the query asks for (see the
+        module docstring; when the query's words pick products out, those come first). An
+        empty query returns nothing.
 
         Raises:
             InvalidArgument: ``k`` is not 1..100.
@@ -304,7 +334,7 @@ class ProductSearch:
             first = [self._hit(row, 1.0, how)] if self.catalog.accepts(row, where) else []
             rest = self.similar([int(self.catalog.ids[row])], k=k - len(first),
                                 where=where) if k > len(first) else []
-            return first + [dataclasses.replace(h, close=False) for h in rest]
+            return first + [dataclasses.replace(h, close=False, match=False) for h in rest]
         pinned = [r for r in self._exact.get(name_key(query), [])
                   if self.catalog.accepts(r, where)][:k]
         out = [self._hit(r, 1.0, "exact") for r in pinned]
@@ -331,11 +361,19 @@ class ProductSearch:
             aisle = group_prior(self._centroids, qv, w.aisle_temperature)[groups]
         score = rerank(fused, sims, dense, w, vectors=vectors, groups=groups,
                        popularity=self._pop[rows], aisle=aisle)
-        order = np.argsort(-score, kind="stable")[: k - len(out)]
         shown = display_score(score, w) if w.active else score
         close = (close_matches(dense, sims, w) if vectors is not None
                  else sims >= w.close_name)
-        out += [self._hit(int(rows[i]), shown[i], "search", bool(close[i])) for i in order]
+        # what matches: the products holding every query word when the filters leave any
+        # (an exact name counts; they are listed first), else (a descriptive request) the
+        # close ones, in the ranking's order
+        holds = np.array([self._holds_words(q_tokens, int(r)) for r in rows], dtype=bool)
+        literal = bool(pinned) or bool(holds.any())
+        match = holds & close if literal else close
+        order = np.lexsort((-score, ~match)) if literal else np.argsort(-score, kind="stable")
+        order = order[: k - len(out)]
+        out += [self._hit(int(rows[i]), shown[i], "search", bool(close[i]), bool(match[i]))
+                for i in order]
         return out
 
     def similar(self, positive_ids: Sequence[int], negative_ids: Sequence[int] = (), k: int = 5,

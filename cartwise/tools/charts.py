@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from cartwise.formatting import fmt_change, fmt_num, fmt_pct, money
+from cartwise.formatting import fmt_change, fmt_figure, fmt_num, fmt_pct, money, plural
 from cartwise.tools import results as r
 
 #: The Vega-Lite version the specs are written for (Gradio 6 bundles vega-lite 5).
@@ -67,12 +67,6 @@ class ChartSpec(BaseModel):
 # ------------------------------------------------------------------------------ formatting
 
 
-def _number(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return fmt_num(value, 0 if float(value).is_integer() else 2)
-
-
 def _formatter(label: str, result: r.ToolResult) -> Fmt:
     """How the figures called ``label`` are written: shares and rates as percentages, money in
     the result's currency, anything else as a number with thousands separators."""
@@ -83,7 +77,7 @@ def _formatter(label: str, result: r.ToolResult) -> Fmt:
     if valued and any(w in low for w in ("revenue", "value", "spend", "aov")):
         currency = getattr(result, "currency", None)
         return lambda v: money(v, currency) or "n/a"
-    return _number
+    return fmt_figure
 
 
 def _finite(value: Any) -> float | None:
@@ -224,7 +218,7 @@ def funnel_specs(tool: str, result: r.FunnelAnalysis) -> list[ChartSpec]:
         share = fmt_pct(s.conversion_from_start)
         text = f"{fmt_num(s.users)} ({share})"
         rows.append({"step": s.label, "value": s.users, "text": text,
-                     "description": f"{s.label}: {fmt_num(s.users)} visitors, {share} of the "
+                     "description": f"{s.label}: {plural(s.users, 'visitor')}, {share} of the "
                                     "first step"})
     specs = [_bars("Visitors at each step", tool, rows, "step", "step", "visitors",
                    result.summary, order, horizontal=True, kind="funnel")]
@@ -232,7 +226,7 @@ def funnel_specs(tool: str, result: r.FunnelAnalysis) -> list[ChartSpec]:
         by = result.by or "group"
         groups = [g.group for g in result.groups]
         grouped = [{"step": step, by: g.group, "value": n, "text": fmt_num(n),
-                    "description": f"{g.group}, {step}: {fmt_num(n)} visitors"}
+                    "description": f"{g.group}, {step}: {plural(n, 'visitor')}"}
                    for g in result.groups for step, n in zip(order, g.users, strict=True)]
         specs.append(_grouped_bars(f"Visitors at each step by {by}", tool, grouped, "step",
                                    "step", by, by, "visitors", result.summary, order, groups))
@@ -340,7 +334,7 @@ def segments_specs(tool: str, result: r.CustomerSegments) -> list[ChartSpec]:
         return []
     shoppers = [{"segment": s.name, "value": s.users,
                  "text": f"{fmt_num(s.users)} ({fmt_pct(s.share)})",
-                 "description": f"{s.name}: {fmt_num(s.users)} shoppers ({fmt_pct(s.share)})"}
+                 "description": f"{s.name}: {plural(s.users, 'shopper')} ({fmt_pct(s.share)})"}
                 for s in result.segments]
     value = [{"segment": s.name, "value": s.value_share, "text": fmt_pct(s.value_share),
               "description": f"{s.name}: {fmt_pct(s.value_share)} of the value"}

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from cartwise.catalog import Product, ProductFilter
 from cartwise.errors import InvalidArgument, UnknownProduct, UnknownUser
-from cartwise.formatting import money
+from cartwise.formatting import plural
 from cartwise.services import Services
 from cartwise.tools import results as r
 from cartwise.tools import schemas as s
@@ -34,6 +34,11 @@ def _names(items: Sequence[Product], n: int = 3) -> str:
     names = [x.name for x in items[:n]]
     more = f" and {len(items) - n} more" if len(items) > n else ""
     return ", ".join(names) + more
+
+
+def _top(n: int, word: str) -> str:
+    """``"Top 5 best sellers"``, or ``"The best seller"`` for one."""
+    return f"The {word}" if n == 1 else f"Top {plural(n, word)}"
 
 
 def _filters(flt: ProductFilter, exclude_purchased: bool = False) -> r.Filters:
@@ -72,7 +77,8 @@ def recommend_products(services: Services, a: s.RecommendArgs) -> r.Recommendati
     rec = services.recommenders.recommend(a.user_id, a.k, a.strategy, flt, a.exclude_purchased)
     items = [_entry(r.RecommendedProduct, i.product, score=i.relevance,
                     confidence=i.confidence, model=i.model, reason=i.reason) for i in rec.items]
-    where = filters_text(flt.departments, flt.min_price, flt.max_price, a.exclude_purchased)
+    where = filters_text(flt.departments, flt.min_price, flt.max_price, a.exclude_purchased,
+                         services.catalog.currency)
     if rec.fallback == "unknown_user":
         summary = (f"User {a.user_id} is not in the shop's data, so these are best sellers"
                    f"{where}: {_names(items)}.")
@@ -82,8 +88,8 @@ def recommend_products(services: Services, a: s.RecommendArgs) -> r.Recommendati
     elif not items:
         summary = f"No products for user {a.user_id} pass the filters{where}."
     else:
-        summary = (f"{len(items)} {a.strategy} recommendations for user {a.user_id}{where}: "
-                   f"{_names(items)}.")
+        summary = (f"{plural(len(items), f'{a.strategy} recommendation')} for user "
+                   f"{a.user_id}{where}: {_names(items)}.")
         if rec.orders == 1:
             summary += (" They rest on a single order, so they are weak evidence of what this "
                         "shopper will buy next.")
@@ -98,25 +104,31 @@ def recommend_products(services: Services, a: s.RecommendArgs) -> r.Recommendati
 def search_products(services: Services, a: s.SearchArgs) -> r.SearchResults:
     """Semantic product search over the catalogue: products matching a plain-words query
     (names, kinds, uses: "gluten free pasta", "something spicy for tacos"), best first, with
-    optional department and price range."""
+    optional department and price range. Each item says whether it matches the query and its
+    filters (``match``; matches come first) or is another suggestion; ``matches`` counts the
+    matches."""
     flt = services.catalog.product_filter(a.department, a.min_price, a.max_price)
     hits = services.search.search(a.query, a.k, flt)
-    items = [_entry(r.SearchHit, h.product, score=round(h.score, 4), match=h.match,
-                    close=h.close) for h in hits]
-    close = sum(h.close for h in hits)
-    where = filters_text(flt.departments, flt.min_price, flt.max_price)
+    hits = [h for h in hits if h.match] + [h for h in hits if not h.match]
+    items = [_entry(r.SearchHit, h.product, score=round(h.score, 4), matched_by=h.matched_by,
+                    match=h.match) for h in hits]
+    matched = [it for it in items if it.match]
+    others = [it for it in items if not it.match]
+    where = filters_text(flt.departments, flt.min_price, flt.max_price,
+                         currency=services.catalog.currency)
     if not items:
         summary = f"No product matches {a.query!r}{where}."
-    elif not close:
-        summary = (f"No product matches {a.query!r} closely{where}; the nearest are: "
-                   f"{_names(items)}.")
-    elif close < len(items):
-        summary = (f"{close} of {len(items)} products match {a.query!r} closely{where}: "
-                   f"{_names(items)}.")
+    elif not matched:
+        summary = (f"No product matches {a.query!r}{where}; "
+                   f"{plural(len(others), 'other suggestion')}, the nearest: {_names(others)}.")
     else:
-        summary = f"{len(items)} products match {a.query!r}{where}: {_names(items)}."
+        verb = "matches" if len(matched) == 1 else "match"
+        summary = (f"{plural(len(matched), 'product')} {verb} {a.query!r}{where}: "
+                   f"{_names(matched)}")
+        summary += (f"; {plural(len(others), 'other suggestion')}: {_names(others)}."
+                    if others else ".")
     return r.SearchResults(query=a.query, filters=_filters(flt), items=items, summary=summary,
-                           close_matches=close)
+                           matches=len(matched))
 
 
 def similar_products(services: Services, a: s.ProductListArgs) -> r.SimilarProducts:
@@ -147,7 +159,8 @@ def popular_products(services: Services, a: s.PopularArgs) -> r.BestSellers:
              for p in rows]
     where = f" in {' or '.join(flt.departments)}" if flt.departments else ""
     return r.BestSellers(filters=_filters(flt), items=items,
-                         summary=f"Top {len(items)} best sellers{where}: {_names(items)}.")
+                         summary=f"{_top(len(items), 'best seller')}{where}: "
+                                 f"{_names(items)}.")
 
 
 def similar_users(services: Services, a: s.UserListArgs) -> r.SimilarShoppers:
@@ -320,8 +333,7 @@ def refine_results(services: Services, a: s.RefineArgs, memory: ResultMemory
                        if (row := catalog.row(e.product_id)) is not None
                        and catalog.accepts(row, flt)]
             ops.append(filters_text(flt.departments, flt.min_price, flt.max_price,
-                                    money=lambda v: money(v, catalog.currency) or f"{v:g}")
-                       .strip(" ()"))
+                                    currency=catalog.currency).strip(" ()"))
         if a.exclude_purchased:
             if user_id is None:
                 raise InvalidArgument("exclude_purchased", True,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
 from typing import Any
 
+from cartwise.formatting import money
 from cartwise.tools.results import ToolResult
 
 #: Fields kept out of what a chat model reads (they are for charts in a UI).
@@ -36,18 +36,19 @@ def for_model(result: ToolResult) -> str:
 
 def filters_text(departments: list[str] | tuple[str, ...] | None, lo: float | None,
                  hi: float | None, never_bought: bool = False,
-                 money: Callable[[float], str | None] = lambda v: f"{v:g}") -> str:
-    """The filters of a product list as a parenthesised phrase (" (in produce, under 3)"), or
-    "" without filters; ``money`` formats a price."""
+                 currency: str | None = None) -> str:
+    """The filters of a product list as a parenthesised phrase (" (in produce, under $3.00)"),
+    or "" without filters; prices are written in ``currency`` (see
+    :func:`~cartwise.formatting.money`)."""
     parts = []
     if departments:
         parts.append(f"in {' or '.join(departments)}")
     if lo is not None and hi is not None:
-        parts.append(f"between {money(lo)} and {money(hi)}")
+        parts.append(f"between {money(lo, currency)} and {money(hi, currency)}")
     elif hi is not None:
-        parts.append(f"under {money(hi)}")
+        parts.append(f"under {money(hi, currency)}")
     elif lo is not None:
-        parts.append(f"over {money(lo)}")
+        parts.append(f"over {money(lo, currency)}")
     if never_bought:
         parts.append("not bought before")
     return f" ({', '.join(parts)})" if parts else ""

@@ -148,9 +148,12 @@ class RecommendedProduct(Product):
 
 class SearchHit(Product):
     score: float = Field(description="Match score, 0..1.")
-    match: Literal["id", "code", "exact", "search", "similar"]
-    close: bool = Field(True, description="Whether the product matches the query closely "
-                        "(False: only the nearest thing the catalogue has).")
+    matched_by: Literal["id", "code", "exact", "search", "similar"] = Field(
+        "search", description="How it was found: the query is its id, shop code or name, a "
+        "search, or a product similar to the one the id or code names.")
+    match: bool = Field(True, description="Whether the product matches the query and its "
+                        "filters (False: another suggestion, only the nearest thing the "
+                        "catalogue has).")
 
 
 class SimilarProduct(Product):
@@ -210,12 +213,14 @@ class Recommendations(ProductList[RecommendedProduct], AboutShopper):
 
 
 class SearchResults(ProductList[SearchHit]):
-    """``close_matches``: how many of ``items`` match the query closely (0 = nothing in the
-    catalogue is close; the items are only the nearest ones)."""
+    """``matches``: how many of ``items`` match the query and its filters (``match``; they come
+    first); the rest are other suggestions (0 = nothing matches; the items are only the
+    nearest ones)."""
 
     query: str
     filters: Filters
-    close_matches: int | None = Field(None, description="Items that match the query closely.")
+    matches: int | None = Field(None, description="Items that match the query and its filters "
+                                "(the rest are other suggestions).")
 
 
 class SimilarProducts(ProductList[SimilarProduct], AboutProduct):

@@ -16,7 +16,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from cartwise.formatting import fmt_change, fmt_num, fmt_pct, money
+from cartwise.formatting import fmt_change, fmt_num, fmt_pct, money, plural
 from cartwise.runtime import Runtime
 from cartwise.tools.charts import ChartSpec, chart_specs
 from cartwise.tools.registry import run_tool
@@ -57,12 +57,10 @@ def _money(currency: str | None) -> Fmt:
     return lambda v: money(v, currency) or "n/a"
 
 
-def _count(v: Any) -> str:
-    return fmt_num(v)
-
-
 def _days(v: Any) -> str:
-    return "n/a" if v is None else f"{fmt_num(v, 0 if float(v).is_integer() else 1)} days"
+    if v is None:
+        return "n/a"
+    return plural(int(v), "day") if float(v).is_integer() else f"{fmt_num(v, 1)} days"
 
 
 def _decimal(v: Any) -> str:
@@ -84,7 +82,7 @@ def segments_view(runtime: Runtime) -> AnalyticsView:
     if view.ok and data.get("segments"):
         cash = _money(data.get("currency"))
         view.table = table(data["segments"], {
-            "name": ("segment", None), "users": ("shoppers", _count),
+            "name": ("segment", None), "users": ("shoppers", fmt_num),
             "share": ("share of shoppers", fmt_pct), "value": ("value", cash),
             "value_share": ("share of value", fmt_pct),
             "avg_recency_days": ("days since last order (avg)", _days),
@@ -103,9 +101,9 @@ def funnel_view(runtime: Runtime, device: str | None = None, sex: str | None = N
     view = _view("funnel_analysis", result, data)
     if view.ok and data.get("steps"):
         view.table = table(data["steps"], {
-            "label": ("step", None), "users": ("visitors", _count),
+            "label": ("step", None), "users": ("visitors", fmt_num),
             "conversion_from_previous": ("from the step before", fmt_pct),
-            "drop_off_users": ("left here", _count), "drop_off_rate": ("share left", fmt_pct),
+            "drop_off_users": ("left here", fmt_num), "drop_off_rate": ("share left", fmt_pct),
             "conversion_from_start": ("of all visitors", fmt_pct)})
     return view
 
@@ -152,7 +150,7 @@ def sales_view(runtime: Runtime, by: str | None = None) -> AnalyticsView:
         for m, label in _SALES_FIGURES.items():
             if cmp_["current"].get(m) is None:
                 continue
-            f = fmts.get(m, _count)
+            f = fmts.get(m, fmt_num)
             row = {"figure": label, cmp_["period"]: f(cmp_["current"][m]),
                    cmp_["previous"]: f(cmp_["before"].get(m)),
                    "change": fmt_change(cmp_["change"].get(m))}
@@ -164,7 +162,7 @@ def sales_view(runtime: Runtime, by: str | None = None) -> AnalyticsView:
         view.table = pd.DataFrame(rows)
     elif data.get("rows"):
         columns: dict[str, tuple[str, Fmt | None]] = {"label": ("period or group", None)}
-        columns |= {m: (label, fmts.get(m, _count)) for m, label in _SALES_FIGURES.items()}
+        columns |= {m: (label, fmts.get(m, fmt_num)) for m, label in _SALES_FIGURES.items()}
         columns["share_of_revenue"] = ("share of revenue", fmt_pct)
         view.table = table(data["rows"], columns)
     return view
@@ -207,7 +205,7 @@ def anomalies_view(runtime: Runtime, metric: str = "orders", by: str = "day",
     if not view.ok or not data["anomalies"]:
         return view
     cash = data.get("value_unit") == "currency" and metric in ("revenue", "aov")
-    f: Fmt = _money(data.get("currency")) if cash else _decimal if metric == "aov" else _count
+    f: Fmt = _money(data.get("currency")) if cash else _decimal if metric == "aov" else fmt_num
     view.table = pd.DataFrame([{
         "when": a["label"], "direction": a["direction"], "value": f(a["value"]),
         "expected": f(a["expected"]), "expected range": f"{f(a['low'])} to {f(a['high'])}",

@@ -78,13 +78,13 @@ def test_an_id_comes_before_a_code_and_a_missing_number_is_not_found(
 def test_searching_a_code_puts_its_product_first_then_similar_ones(
         search: ProductSearch) -> None:
     hits = search.search("85123a", k=3)
-    assert (hits[0].product.product_id, hits[0].match, hits[0].score) == (4, "code", 1.0)
-    assert len(hits) == 3 and {h.match for h in hits[1:]} == {"similar"}
+    assert (hits[0].product.product_id, hits[0].matched_by, hits[0].score) == (4, "code", 1.0)
+    assert len(hits) == 3 and {h.matched_by for h in hits[1:]} == {"similar"}
     assert 4 not in {h.product.product_id for h in hits[1:]}
     frozen = search.catalog.product_filter(department="frozen")
     in_frozen = search.search("85123A", k=3, where=frozen)  # the product fails the filter
     assert in_frozen and {h.product.department for h in in_frozen} == {"frozen"}
-    assert {h.match for h in in_frozen} == {"similar"}
+    assert {h.matched_by for h in in_frozen} == {"similar"}
 
 
 def test_a_department_name_meaning_several_departments_searches_all_of_them(

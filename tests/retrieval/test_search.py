@@ -40,15 +40,15 @@ def search(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 def test_exact_names_rank_first_whatever_the_case_plural_or_fillers(search: ProductSearch) -> None:
     hits = search.search("greek yogurt", k=3)
-    assert (hits[0].product.product_id, hits[0].match, hits[0].score) == (20, "exact", 1.0)
+    assert (hits[0].product.product_id, hits[0].matched_by, hits[0].score) == (20, "exact", 1.0)
     assert search.search("the Bananas")[0].product.name == "Banana"
     assert search.search("organic strawberry", k=1)[0].product.product_id == 11
 
 
 def test_an_id_query_returns_that_product_then_similar_ones(search: ProductSearch) -> None:
     hits = search.search("13176", k=4)
-    assert (hits[0].product.product_id, hits[0].match) == (13176, "id")
-    assert len(hits) == 4 and {h.match for h in hits[1:]} == {"similar"}
+    assert (hits[0].product.product_id, hits[0].matched_by) == (13176, "id")
+    assert len(hits) == 4 and {h.matched_by for h in hits[1:]} == {"similar"}
 
 
 @pytest.mark.parametrize(("query", "expected"), [
@@ -135,7 +135,7 @@ def test_similar_products_like_x_but_not_y(search: ProductSearch) -> None:
     like = search.similar([20], k=4)
     assert 20 not in {h.product.product_id for h in like} and len(like) == 4
     assert {h.product.aisle for h in like[:2]} == {"yogurt"}
-    assert all(-1 <= h.score <= 1 and h.match == "similar" for h in like)
+    assert all(-1 <= h.score <= 1 and h.matched_by == "similar" for h in like)
     not_strawberry = search.similar([20], [54], k=4)
     assert 54 not in {h.product.product_id for h in not_strawberry}
     snacks = search.catalog.product_filter(department="snacks")

@@ -79,7 +79,7 @@ def test_changing_two_products_embeds_two(data_store: Store, settings: Settings,
         assert ps.catalog.get(10).name == "Organic Banana"
         assert ps.store.payloads([10])[10]["name"] == "Organic Banana"  # the index has it too
         assert ps.search("large organic avocado", k=1)[0].product.product_id == 40
-        assert ps.search("organic banana", k=1)[0].match == "exact"
+        assert ps.search("organic banana", k=1)[0].matched_by == "exact"
     finally:
         ps.close()
 

@@ -58,7 +58,7 @@ def test_codes_work_for_every_product_tool(retail: Services) -> None:
     assert not isinstance(similar, Failure) and similar.product.code == "22423"
     found = run_tool(retail, "search_products", {"query": "84879"})
     assert isinstance(found, SearchResults) and found.items[0].code == "84879"
-    assert found.items[0].match == "code"
+    assert found.items[0].matched_by == "code"
 
 
 def test_entries_carry_the_code_and_the_currency(retail: Services) -> None:

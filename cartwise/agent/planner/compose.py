@@ -16,7 +16,7 @@ from typing import Any
 from cartwise.agent.planner.policy import Refusal
 from cartwise.agent.planner.types import PlannedCall
 from cartwise.catalog import Product
-from cartwise.formatting import fmt_pct, money, plural
+from cartwise.formatting import fmt_date, fmt_figure, fmt_num, fmt_pct, money, plural
 from cartwise.tools.render import filters_text
 from cartwise.tools.results import (
     AboutProduct,
@@ -175,18 +175,6 @@ def _clean(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def _num(value: float | int | None, digits: int = 2) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, int) or float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:.{digits}f}"
-
-
-def _pct(value: float | None) -> str | None:
-    return None if value is None else f"{100 * value:.0f}%"
-
-
 def _currency(result: ToolResult) -> str | None:
     """The currency of a result's money: its values' or its products' own; None if unknown."""
     if isinstance(result, Valued):
@@ -246,7 +234,7 @@ def _product_line(i: int, item: Product, currency: str | None) -> str:
                        f"{fmt_pct(item.base_rate)} of all")
         details.append(f"{plural(item.baskets_together, 'basket')} from "
                        f"{plural(item.shoppers_together, 'shopper')}")
-        details.append(f"lift {_num(item.lift)}")
+        details.append(f"lift {fmt_figure(item.lift)}")
     line = f"{i}. {_clean(item.name)}" + (f" ({', '.join(details)})" if details else "")
     reason = getattr(item, "reason", None)
     if isinstance(reason, str) and reason.strip():
@@ -262,16 +250,16 @@ def _user_line(i: int, user: Shopper, currency: str | None) -> str:
     parts = []
     if isinstance(user, ChurnEntry):
         if user.score is not None:
-            parts.append(f"risk {_num(user.score)} ({_clean(user.level)})")
+            parts.append(f"risk {fmt_figure(user.score)} ({_clean(user.level)})")
         parts.append(_clean(user.reason))
     elif isinstance(user, ValueEntry):
-        ltv = money(user.ltv, currency) if currency else _num(user.ltv)
+        ltv = money(user.ltv, currency) if currency else fmt_figure(user.ltv)
         if ltv:
             parts.append(f"lifetime value {ltv}")
         parts.append(_clean(user.tier))
     elif isinstance(user, SimilarShopper):
-        parts.append(f"similarity {_num(user.score)}")
-        parts.append(f"{user.shared_products} products in common")
+        parts.append(f"similarity {fmt_figure(user.score)}")
+        parts.append(f"{plural(user.shared_products, 'product')} in common")
     text = f"{i}. user {user.user_id}"
     return text + (f" - {'; '.join(parts)}" if parts else "")
 
@@ -283,8 +271,7 @@ def _recommend(call: PlannedCall, result: Recommendations, currency: str | None)
     uid = result.user_id
     items = result.items
     f = result.filters
-    where = filters_text(f.department, f.min_price, f.max_price, f.exclude_purchased,
-                         lambda v: money(v, currency))
+    where = filters_text(f.department, f.min_price, f.max_price, f.exclude_purchased, currency)
     if result.fallback == "unknown_user":
         head = f"User {uid} was not found, so here are our best sellers instead{where}:"
     elif result.fallback:
@@ -294,7 +281,9 @@ def _recommend(call: PlannedCall, result: Recommendations, currency: str | None)
         return f"I found no recommendations for user {uid}{where}. {_clean(result.summary)}"
     else:
         how = f" using {result.strategy}" if result.strategy != "hybrid" else ""
-        head = f"Top {min(_k(call, 5), len(items))} picks for user {uid}{how}{where}:"
+        n = min(_k(call, 5), len(items))
+        head = (f"Top pick for user {uid}{how}{where}:" if n == 1 else
+                f"Top {n} picks for user {uid}{how}{where}:")
     return "\n".join([head, *_product_lines(items, _k(call, 5), currency)])
 
 
@@ -304,18 +293,7 @@ def _product_list_reply(call: PlannedCall, result: ProductList[Any],
     k = _k(call, 10 if isinstance(result, BestSellers) else 5)
     anchor = _clean(result.product.name) if isinstance(result, AboutProduct) else ""
     if isinstance(result, SearchResults):
-        query = _clean(result.query)
-        shown = items[:k]
-        close = (sum(h.close for h in shown) if result.close_matches is not None else None)
-        if close == 0 and shown:
-            head = (f"Nothing in the catalogue closely matches \"{query}\"; the nearest "
-                    "items are:")
-        elif close is not None and close < len(shown):
-            head = (f"Here is what I found for \"{query}\" ({close} close "
-                    f"{'match' if close == 1 else 'matches'}; the rest are looser):")
-        else:
-            head = f"Here is what I found for \"{query}\":"
-        empty = f"I found nothing matching \"{query}\"."
+        return _search_reply(result, k, currency)
     elif isinstance(result, SimilarProducts):
         head = f"Products similar to {anchor}:"
         empty = f"I found no products similar to {anchor}."
@@ -330,6 +308,31 @@ def _product_list_reply(call: PlannedCall, result: ProductList[Any],
     if not items:
         return empty
     return "\n".join([head, *_product_lines(items, k, currency)])
+
+
+def _search_reply(result: SearchResults, k: int, currency: str | None) -> str:
+    """A search's matches, then its other suggestions under their own heading: how many
+    products match the query and its filters is said, and nothing else passes for a match."""
+    query = _clean(result.query)
+    f = result.filters
+    where = filters_text(f.department, f.min_price, f.max_price, currency=currency)
+    shown = result.items[:k]
+    if not shown:
+        return f"I found nothing matching \"{query}\"{where}."
+    matched = [it for it in shown if it.match]
+    others = [it for it in shown if not it.match]
+    if not matched:
+        lines = [f"Nothing in the catalogue matches \"{query}\"{where}; the nearest items "
+                 "are:", *_product_lines(others, len(others), currency)]
+        return "\n".join(lines)
+    verb = "matches" if len(matched) == 1 else "match"
+    lines = [f"{plural(len(matched), 'product')} {verb} \"{query}\"{where}:",
+             *_product_lines(matched, len(matched), currency)]
+    if others:
+        lines.append("Other suggestions:")
+        lines += [_product_line(len(matched) + i + 1, it, currency)
+                  for i, it in enumerate(others)]
+    return "\n".join(lines)
 
 
 def _user_list_reply(call: PlannedCall, result: ShopperList[Any], currency: str | None) -> str:
@@ -354,8 +357,8 @@ def _refined_reply(call: PlannedCall, result: RefinedProducts, currency: str | N
         if isinstance(item, RecommendedProduct):
             who = f" for user {result.user_id}" if result.user_id is not None else ""
             return (f"I suggested {line.split(' - ')[0]}{who}: {_clean(item.reason)} "
-                    f"(relevance {item.score:.2f}, confidence {item.confidence:.2f}, from the "
-                    f"{item.model} model).")
+                    f"(relevance {fmt_num(item.score, 2)}, confidence "
+                    f"{fmt_num(item.confidence, 2)}, from the {item.model} model).")
         return f"Item {result.position}: {line}"
     sort = call.args.get("sort_by")
     if len(items) == 1 and call.args.get("k") == 1 and sort in ("price", "popularity", "score"):
@@ -374,19 +377,19 @@ def _profile_facts(result: ToolResult) -> dict[str, str]:
     """The comparable facts of a profile, in words."""
     if isinstance(result, ShopperProfile):
         fav = result.favourite_departments[0].label if result.favourite_departments else "n/a"
-        return {"orders": f"{result.orders:,}",
-                "spend": money(result.spend, result.currency) or f"{result.items:,} items",
+        return {"orders": fmt_num(result.orders),
+                "spend": money(result.spend, result.currency) or plural(result.items, "item"),
                 "spending segment": result.spending_segment.label or "n/a",
                 "favourite department": fav,
-                "reorder rate": _pct(result.reorder_rate) or "n/a",
+                "reorder rate": fmt_pct(result.reorder_rate, 0),
                 "churn risk": result.churn_risk.level,
                 "RFM segment": result.rfm.segment}
     if isinstance(result, ProductDetails):
         return {"price": money(result.product.price, result.product.currency) or "n/a",
                 "department": result.product.department,
-                "purchases": f"{result.purchases:,}", "buyers": f"{result.buyers:,}",
-                "reorder rate": _pct(result.reorder_rate) or "n/a",
-                "best-seller rank": f"#{result.rank:,}" if result.rank else "n/a"}
+                "purchases": fmt_num(result.purchases), "buyers": fmt_num(result.buyers),
+                "reorder rate": fmt_pct(result.reorder_rate, 0),
+                "best-seller rank": f"#{fmt_num(result.rank)}" if result.rank else "n/a"}
     return {}
 
 
@@ -402,7 +405,7 @@ def compare_reply(results: Sequence[ShopperProfile | ProductDetails]) -> str:
     if all(isinstance(r, ShopperProfile) for r in results):
         users = [r for r in results if isinstance(r, ShopperProfile)]
         most = max(users, key=lambda u: u.orders)
-        diffs.append(f"user {most.user_id} orders most ({most.orders:,} orders)")
+        diffs.append(f"user {most.user_id} orders most ({plural(most.orders, 'order')})")
         if all(u.spend is not None for u in users):
             top = max(users, key=lambda u: u.spend or 0.0)
             diffs.append(f"user {top.user_id} spends most "
@@ -414,8 +417,8 @@ def compare_reply(results: Sequence[ShopperProfile | ProductDetails]) -> str:
             cheap = min(priced, key=lambda r: r.product.price or 0.0)
             diffs.append(f"{_clean(cheap.product.name)} is the cheapest")
         best = max(items, key=lambda r: r.purchases)
-        diffs.append(f"{_clean(best.product.name)} sells the most ({best.purchases:,} "
-                     "purchases)")
+        diffs.append(f"{_clean(best.product.name)} sells the most "
+                     f"({plural(best.purchases, 'purchase')})")
     if diffs:
         lines.append("In short: " + "; ".join(diffs) + ".")
     return "\n".join(lines)
@@ -425,17 +428,19 @@ def _history_reply(result: PurchaseHistory) -> str:
     """A shopper's recent orders, one line each, newest first."""
     if not result.orders:
         return _clean(result.summary)
-    lines = [f"User {result.user_id}'s last {len(result.orders)} of {result.total_orders:,} "
-             "orders, newest first:"]
+    n = len(result.orders)
+    lines = [f"User {result.user_id}'s last order (of {plural(result.total_orders, 'order')}):"
+             if n == 1 else f"User {result.user_id}'s last {n} of "
+             f"{plural(result.total_orders, 'order')}, newest first:"]
     for o in result.orders:
-        when = (o.ordered_at[:10] if o.ordered_at else
-                f"{_num(o.days_ago, 0)} days before the snapshot" if o.days_ago else
+        when = (fmt_date(o.ordered_at) if o.ordered_at else
+                f"{plural(round(o.days_ago), 'day')} before the snapshot" if o.days_ago else
                 "at the snapshot")
         value = f", {money(o.value, result.currency)}" if o.value is not None else ""
         items = ", ".join(_clean(i.name) + (f" x{i.quantity}" if i.quantity > 1 else "")
                           for i in o.items[:6])
         more = f" and {len(o.items) - 6} more" if len(o.items) > 6 else ""
-        lines.append(f"- {when} ({o.units:,} items{value}): {items}{more}")
+        lines.append(f"- {when} ({plural(o.units, 'item')}{value}): {items}{more}")
     return "\n".join(lines)
 
 
