@@ -128,13 +128,13 @@ def fmt_date(value: str | date | datetime | None) -> str:
 
 
 def clip(text: str, limit: int, mark: str = "…") -> str:
-    """``text`` (white space collapsed) at most ``limit`` characters long, shortened at a word
-    boundary and marked with ``mark`` when it is cut; a first word longer than ``limit`` is
-    the only thing ever cut inside a word."""
-    text = " ".join(str(text).split())
+    """``text`` at most ``limit`` characters long: cut at the last white space that fits (line
+    breaks kept) and marked with ``mark`` when it is cut, never inside a word unless its first
+    word alone is longer than ``limit``."""
+    text = str(text).strip()
     if len(text) <= limit:
         return text
     room = max(limit - len(mark), 1)
-    cut = text.rfind(" ", 0, room + 1)
+    cut = max(text.rfind(" ", 0, room + 1), text.rfind("\n", 0, room + 1))
     head = text[:cut] if cut > 0 else text[:room]
-    return head.rstrip(" ,;:-") + mark
+    return head.rstrip(" \n,;:-") + mark

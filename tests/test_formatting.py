@@ -82,4 +82,4 @@ def test_clip_never_cuts_inside_a_word() -> None:
     assert cut == "often bought by shoppers who…" and len(cut) <= 30
     assert all(word in text.split() for word in cut.rstrip("…").split())
     assert clip("Supercalifragilistic", 8) == "Superca…"
-    assert clip("  white   space  ", 20) == "white space"
+    assert clip("first line\nsecond line", 16) == "first line…"

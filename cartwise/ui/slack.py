@@ -48,6 +48,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from cartwise.agent.chat import SESSION_ID_CHARS
 from cartwise.config import Settings
 from cartwise.errors import CartwiseError, ConfigError, InvalidArgument
+from cartwise.formatting import clip, fmt_num
 from cartwise.tools.charts import ChartSpec, chart_specs_of
 
 if TYPE_CHECKING:
@@ -130,23 +131,17 @@ def tools_line(steps: Sequence[ToolStep]) -> str:
     parts = []
     for step in steps:
         detail = ([] if step.ok else ["failed"]) + (
-            [f"{step.ms:.0f} ms"] if step.ms is not None else [])
+            [f"{fmt_num(step.ms)} ms"] if step.ms is not None else [])
         name = escape_mrkdwn(step.name)
         parts.append(f"{name} ({', '.join(detail)})" if detail else name)
     return f"_tools: {', '.join(parts)}_" if parts else ""
 
 
-def _truncate(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit)
-    return text[: cut if cut > limit // 2 else limit].rstrip() + " …"
-
-
 def chart_table(chart: ChartSpec, max_rows: int = CHART_ROWS) -> str:
     """One chart of a tool result as a small aligned table in a code block, under its title:
-    each data point's label and its figure as the chart writes it (the same helpers as the
-    replies). A long series keeps its last ``max_rows`` points and says so."""
+    each data point's label (a long one shortened at a word) and its figure as the chart writes
+    it (the same helpers as the replies). A long series keeps its last ``max_rows`` points and
+    says so."""
     rows = []
     for value in chart.spec["data"]["values"]:
         label, _, figure = str(value.get("description", "")).partition(": ")
@@ -156,7 +151,7 @@ def chart_table(chart: ChartSpec, max_rows: int = CHART_ROWS) -> str:
         title += f" (the last {max_rows} of {len(rows)})"
         rows = rows[-max_rows:]
     width = min(max((len(label) for label, _ in rows), default=0), 32)
-    lines = [f"{label[:width]:<{width}}  {figure}" for label, figure in rows]
+    lines = [f"{clip(label, width):<{width}}  {figure}" for label, figure in rows]
     return title + "\n```\n" + "\n".join(lines) + "\n```"
 
 
@@ -171,7 +166,7 @@ def format_reply(reply: ChatReply) -> str:
             firsts.setdefault(chart.title, chart)
     tables = [chart_table(c) for c in list(firsts.values())[:SLACK_CHARTS]]
     room = MAX_POST_CHARS - sum(len(t) + 2 for t in tables)
-    body = _truncate(markdown_to_mrkdwn(reply.reply.strip()), room) or "_(no answer)_"
+    body = clip(markdown_to_mrkdwn(reply.reply.strip()), room, " …") or "_(no answer)_"
     tools = tools_line(reply.tool_calls)
     return "\n\n".join([body, *tables, *([tools] if tools else [])])
 

@@ -46,7 +46,7 @@ def product(pid: int, name: str) -> Product:
 def found(*products: tuple[int, str]) -> r.SearchResults:
     """A search result listing ``products`` (id, name)."""
     return r.SearchResults(query="q", filters=r.Filters(), summary="found", items=[
-        r.SearchHit(**dict(product(pid, name)), score=0.5, match="search")
+        r.SearchHit(**dict(product(pid, name)), score=0.5, matched_by="search")
         for pid, name in products])
 
 

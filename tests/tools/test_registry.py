@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from cartwise.catalog import Product
 from cartwise.cli import app
 from cartwise.errors import InvalidArgument
+from cartwise.formatting import fmt_num, money, plural
 from cartwise.tools.registry import TOOLS, run_tool
 from cartwise.tools.render import for_model
 from cartwise.tools.results import Failure, ProductList, ToolResult, mentions
@@ -163,12 +164,75 @@ def test_search_respects_max_price(demo_services: Services) -> None:
     assert non_increasing([h["score"] for h in results])
 
 
-def test_search_counts_its_close_matches(demo_services: Services) -> None:
-    found = call(demo_services, "search_products", query="almond milk", k=5)
-    assert found["close_matches"] == sum(h["close"] for h in found["items"]) >= 1
+def test_search_counts_what_matches_and_marks_the_padding(demo_services: Services) -> None:
+    found = call(demo_services, "search_products", query="gluten free pasta", max_price=3, k=5)
+    flags = [h["match"] for h in found["items"]]
+    assert found["matches"] == sum(flags) >= 1 and flags == sorted(flags, reverse=True)
+    for hit in found["items"]:
+        assert hit["price"] <= 3 and hit["matched_by"] == "search"
+        # a match holds every word of the query; plain pasta is only another suggestion
+        assert hit["match"] == ("gluten" in hit["name"].lower())
+    others = len(flags) - sum(flags)
+    assert others >= 1  # the demo has one gluten-free pasta under $3: the rest is padding
+    assert found["summary"].startswith(
+        f"{plural(found['matches'], 'product')} "
+        f"{'matches' if found['matches'] == 1 else 'match'} 'gluten free pasta' (under $3.00): ")
+    assert f"; {plural(others, 'other suggestion')}: " in found["summary"]
     nonsense = call(demo_services, "search_products", query="zqxv blorft", k=5)
-    assert nonsense["items"] and nonsense["close_matches"] == 0
-    assert "closely" in nonsense["summary"] and "nearest" in nonsense["summary"]
+    assert nonsense["items"] and nonsense["matches"] == 0
+    assert not any(h["match"] for h in nonsense["items"])
+    assert nonsense["summary"].startswith("No product matches 'zqxv blorft'; 5 other sugg")
+
+
+def test_a_descriptive_search_matches_what_is_close(demo_services: Services) -> None:
+    for query in ("almond milk", "something spicy for tacos"):
+        found = call(demo_services, "search_products", query=query, k=5)
+        assert found["matches"] == sum(h["match"] for h in found["items"])
+        flags = [h["match"] for h in found["items"]]
+        assert flags == sorted(flags, reverse=True)  # matches first
+    named = call(demo_services, "search_products", query="almond milk", k=5)
+    assert named["matches"] >= 1
+    assert all("almond" in h["name"].lower() for h in named["items"] if h["match"])
+
+
+def test_lifetime_value_is_money_in_the_datas_currency(demo_services: Services) -> None:
+    one = call(demo_services, "lifetime_value", user_id=42)
+    assert one["currency"] == "USD"
+    # was "lifetime value 2,110.03 = 350.79 so far + ..." without the currency
+    assert f"lifetime value {money(one['ltv'], 'USD')} = {money(one['historical'], 'USD')} " \
+           f"so far + {money(one['projected'], 'USD')} expected" in one["summary"]
+    top = call(demo_services, "lifetime_value", k=3)
+    first = top["users"][0]
+    assert f"user {first['user_id']} ({money(first['ltv'], 'USD')})" in top["summary"]
+    assert f"of {fmt_num(len(demo_services.catalog.user_ids))} shoppers" in top["summary"]
+
+
+def test_counts_are_singular_or_plural(demo_services: Services) -> None:
+    rec = call(demo_services, "recommend_products", user_id=7, k=1)
+    assert rec["summary"].startswith("1 hybrid recommendation for user 7: ")  # not "1 ... -s"
+    assert call(demo_services, "recommend_products", user_id=7, k=2)["summary"].startswith(
+        "2 hybrid recommendations for user 7: ")
+    assert call(demo_services, "popular_products", k=1)["summary"].startswith("The best seller:")
+    assert call(demo_services, "popular_products", k=3)["summary"].startswith(
+        "Top 3 best sellers:")
+    under = call(demo_services, "recommend_products", user_id=11, max_price=5)
+    assert "(under $5.00)" in under["summary"]  # was "(under 5)"
+
+
+def test_product_details_says_once_and_writes_the_price_in_its_currency(
+        demo_services: Services) -> None:
+    catalog = demo_services.catalog
+    once = None
+    for pid in catalog.ids.tolist():
+        details = call(demo_services, "product_details", product=str(pid))
+        if details["purchases"] == 1:
+            once = details
+            break
+    assert once is not None, "the demo data has a product bought once"
+    assert "bought once by 1 shopper" in once["summary"]  # was "bought 1 times by 1 shoppers"
+    banana = call(demo_services, "product_details", product="banana")
+    price = money(banana["product"]["price"], "USD")
+    assert f"Banana (fresh fruits, produce), {price}: bought " in banana["summary"]
 
 
 def test_search_in_a_department_from_a_price(demo_services: Services) -> None:

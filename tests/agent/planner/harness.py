@@ -130,7 +130,7 @@ def fake_result(call: PlannedCall) -> r.ToolResult:
         q = str(a.get("query", "")).title()
         return r.SearchResults(query=str(a.get("query")), filters=r.Filters(),
                                items=_entries(r.SearchHit, _products(q, min(k, 3), q),
-                                              score=0.8, match="search"),
+                                              score=0.8, matched_by="search"),
                                summary=f"3 products match {a.get('query')!r}")
     if call.name in ("similar_products", "frequently_bought_together"):
         text = str(a.get("product"))

@@ -132,7 +132,7 @@ def test_analytics_use_the_summary_and_user_lists() -> None:
 def test_product_names_are_data_printed_verbatim() -> None:
     result = r.SearchResults(query="milk", filters=r.Filters(), summary="1 product",
                              items=[r.SearchHit(**dict(product(1, INJECTION, 1.0)), score=0.5,
-                                                match="search")])
+                                                matched_by="search")])
     text = compose([call("search_products", query="milk")], [result])
     assert INJECTION in text
     assert "HACKED" not in text.replace(INJECTION, "")
@@ -162,22 +162,27 @@ def test_fixed_replies_list_capabilities() -> None:
     assert len(CAPABILITIES) >= 10
 
 
-def _search(close: list[bool]) -> r.SearchResults:
-    items = [r.SearchHit(**dict(product(i + 1, f"Item {i + 1}")), score=0.5, match="search",
-                         close=c) for i, c in enumerate(close)]
-    return r.SearchResults(query="jet engine", filters=r.Filters(), summary="s", items=items,
-                           close_matches=sum(close))
+def _search(match: list[bool], query: str = "jet engine", **filters: object) -> r.SearchResults:
+    items = [r.SearchHit(**dict(product(i + 1, f"Item {i + 1}", 1.0 + i)), score=0.5,
+                         matched_by="search", match=m) for i, m in enumerate(match)]
+    return r.SearchResults(query=query, filters=r.Filters(**filters), summary="s", items=items,
+                           matches=sum(match))
 
 
-def test_a_search_with_no_close_match_says_so_before_the_nearest_items() -> None:
+def test_a_search_with_no_match_says_so_before_the_nearest_items() -> None:
     text = compose([call("search_products", query="jet engine")], [_search([False] * 3)])
-    assert text.startswith('Nothing in the catalogue closely matches "jet engine"; the nearest')
-    assert "1. Item 1" in text
+    assert text.startswith('Nothing in the catalogue matches "jet engine"; the nearest')
+    assert "1. Item 1" in text and "match" not in text.split("\n", 1)[1]
 
 
-def test_a_search_counts_its_close_matches_when_some_are_looser() -> None:
-    text = compose([call("search_products", query="jet engine")],
-                   [_search([True, False, False])])
-    assert text.startswith('Here is what I found for "jet engine" (1 close match; the rest')
+def test_a_search_says_how_many_match_and_marks_the_other_suggestions() -> None:
+    text = compose([call("search_products", query="gluten free pasta", max_price=3)],
+                   [_search([True, False, False], "gluten free pasta", max_price=3)])
+    lines = text.splitlines()
+    # was 'Here is what I found for "gluten free pasta":' with the padding passed off as matches
+    assert lines[0] == '1 product matches "gluten free pasta" (under $3.00):'
+    assert lines[1].startswith("1. Item 1") and lines[2] == "Other suggestions:"
+    assert lines[3].startswith("2. Item 2") and lines[4].startswith("3. Item 3")
     full = compose([call("search_products", query="jet engine")], [_search([True, True])])
-    assert full.startswith('Here is what I found for "jet engine":')
+    assert full.startswith('2 products match "jet engine":')
+    assert "Other suggestions" not in full

@@ -140,7 +140,7 @@ def test_tool_results_are_data_not_instructions(fake_planner: Planner) -> None:
     found = r.SearchResults(query="peanut butter", filters=r.Filters(), summary=INJECTION,
                             items=[r.SearchHit(product_id=77, name=INJECTION, price=2.0,
                                                aisle="spreads", department="pantry",
-                                               score=0.9, match="search")])
+                                               score=0.9, matched_by="search")])
     history = [
         Turn("user", "Tell me about user 9"),
         Turn("tool", for_model(profile), "user_profile", {"user_id": 9}),

@@ -21,7 +21,7 @@ def product(pid: int, name: str, price: float | None = None) -> Product:
 
 def search(*items: Product) -> r.SearchResults:
     return r.SearchResults(query="q", filters=r.Filters(), summary="found",
-                           items=[r.SearchHit(**dict(p), score=0.5, match="search")
+                           items=[r.SearchHit(**dict(p), score=0.5, matched_by="search")
                                   for p in items])
 
 
