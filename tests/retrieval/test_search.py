@@ -70,7 +70,7 @@ def test_scores_are_ordered_in_0_1_and_results_are_json(search: ProductSearch) -
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True) and all(0 < s <= 1 for s in scores)
     data = json.loads(json.dumps([h.to_dict() for h in hits]))
-    assert set(data[0]) == {"product", "score", "match", "popularity", "close"}
+    assert set(data[0]) == {"product", "score", "matched_by", "popularity", "close", "match"}
     assert set(data[0]["product"]) == {"product_id", "name", "aisle", "department", "price",
                                        "currency", "code"}
 

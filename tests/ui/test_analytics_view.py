@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from cartwise.formatting import fmt_num, fmt_pct
 from cartwise.runtime import Runtime
 from cartwise.tools.registry import run_tool
 from cartwise.ui import analytics_view as av
@@ -48,6 +49,20 @@ def test_funnel_view_with_and_without_a_split(demo_runtime: Runtime) -> None:
     assert [c.kind for c in by_device.charts] == ["funnel", "grouped_bar", "bar"]
     groups = {v["device"] for v in by_device.charts[1].spec["data"]["values"]}
     assert groups == {"Desktop", "Mobile"}
+
+
+def test_funnel_conversion_reads_as_percentages_everywhere(demo_runtime: Runtime) -> None:
+    view = av.funnel_view(demo_runtime, "any", "any", "none")
+    # was "conversion from start 1" / 0.4976 beside the chat's 49.8%
+    assert view.table["of all visitors"].iloc[0] == "100.0%"
+    assert all(v.endswith("%") for v in view.table["of all visitors"])
+    assert all(v.endswith("%") for v in view.table["from the step before"] if v)
+    steps = demo_runtime.services.analytics.funnel_analysis()["steps"]
+    searched = fmt_pct(steps[1]["conversion_from_previous"])
+    assert f"{fmt_num(steps[1]['users'])} searched ({searched})" in view.summary
+    texts = [v["text"] for v in view.charts[0].spec["data"]["values"]]
+    assert texts[0] == f"{fmt_num(steps[0]['users'])} (100.0%)"
+    assert "conversion from start" not in view.summary
 
 
 def test_funnel_view_explains_an_unknown_device(demo_runtime: Runtime) -> None:

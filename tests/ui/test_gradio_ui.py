@@ -3,6 +3,7 @@ them) stream chat turns, start new conversations, list recommendations and draw 
 
 from __future__ import annotations
 
+import html
 import json
 from types import SimpleNamespace
 from typing import Any
@@ -320,3 +321,24 @@ def test_a_failed_tool_is_marked_and_an_unexpected_error_is_polite() -> None:
     assert history[1]["metadata"]["log"] == "not found"
     assert history[-1] == {"role": "assistant", "content": (
         "Sorry, something went wrong while answering. Please try again.")}
+
+
+def test_search_cards_put_the_other_suggestions_under_their_own_heading(
+        demo_runtime: Runtime) -> None:
+    from cartwise.formatting import money
+    from cartwise.ui.chat_view import compact_cards
+
+    result = run_tool(demo_runtime.services, "search_products",
+                      {"query": "gluten free pasta", "max_price": 3}).model_dump(mode="json")
+    matched = [it for it in result["items"] if it["match"]]
+    others = [it for it in result["items"] if not it["match"]]
+    assert matched and others  # one gluten-free pasta under $3; the rest is padding
+    cards = compact_cards(result["items"])
+    head, _, tail = cards.partition("Other suggestions")
+    def shown(it: dict[str, Any]) -> str:
+        return f"<b>{html.escape(it['name'])}</b>"
+
+    assert all(shown(it) in head for it in matched)
+    assert all(shown(it) in tail and shown(it) not in head for it in others)
+    # the cards write prices as the chat reply does ("$1.49", never "price 1.49")
+    assert money(matched[0]["price"], "USD") in head
