@@ -247,7 +247,7 @@ def test_recommend_shows_cards_for_user_42(demo_runtime: Runtime) -> None:
 
 def test_recommend_filters_reach_the_tool(demo_runtime: Runtime) -> None:
     message, cards, _ = ui.recommend(demo_runtime, 42.0, "popularity", "any", "1", "3", 4, True)
-    assert "between 1 and 3" in message and "not bought before" in message
+    assert "between $1.00 and $3.00" in message and "not bought before" in message
     assert cards.count("class='cartwise-card'") == 4
 
 
