@@ -13,23 +13,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cartwise.analytics import stage as analytics_stage
+from cartwise import stages
 from cartwise.analytics.stage import build_analytics_stage
 from cartwise.config import Settings
-from cartwise.data import stage as data_stage
 from cartwise.data.load import resolve_source
 from cartwise.data.stage import build_data_stage
-from cartwise.recsys import stage as recsys_stage
 from cartwise.recsys.stage import build_recsys_stage, recsys_config
-from cartwise.retrieval import stage as retrieval_stage
 from cartwise.retrieval.stage import build_retrieval_stage
 from cartwise.store import StageResult, Store
 
 log = logging.getLogger(__name__)
 
-#: The store's stages, in build order (each stage module names its own).
-STAGES: tuple[str, ...] = (data_stage.STAGE, recsys_stage.STAGE, analytics_stage.STAGE,
-                           retrieval_stage.STAGE)
+#: The store's stages, in build order (:data:`cartwise.stages.STAGES`; each stage module names
+#: its own and reads its format version there).
+STAGES: tuple[str, ...] = stages.STAGES
 
 
 def is_built(store: Store) -> bool:

@@ -25,13 +25,32 @@ contents and serving them), :mod:`~cartwise.analytics.stage` (build and load the
 :mod:`~cartwise.analytics.service` (:class:`Analytics`).
 """
 
-from cartwise.analytics.calculator import Calculator
-from cartwise.analytics.params import AnalyticsParams
-from cartwise.analytics.precomputed import Precomputed
-from cartwise.analytics.reader import PrecomputedReader
-from cartwise.analytics.service import Analytics
-from cartwise.analytics.source import AnalyticsSource
-from cartwise.analytics.stage import build_analytics_stage, load_analytics
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cartwise.analytics.calculator import Calculator
+    from cartwise.analytics.params import AnalyticsParams
+    from cartwise.analytics.precomputed import Precomputed
+    from cartwise.analytics.reader import PrecomputedReader
+    from cartwise.analytics.service import Analytics
+    from cartwise.analytics.source import AnalyticsSource
+    from cartwise.analytics.stage import build_analytics_stage, load_analytics
+
+#: Where each public name lives: imported on first use (PEP 562), so importing one light module
+#: of the package (``results``, ``params``) does not import SciPy and statsmodels with the rest.
+_EXPORTS = {
+    "Analytics": "service",
+    "AnalyticsParams": "params",
+    "AnalyticsSource": "source",
+    "Calculator": "calculator",
+    "Precomputed": "precomputed",
+    "PrecomputedReader": "reader",
+    "build_analytics_stage": "stage",
+    "load_analytics": "stage",
+}
 
 __all__ = [
     "Analytics",
@@ -43,3 +62,12 @@ __all__ = [
     "build_analytics_stage",
     "load_analytics",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

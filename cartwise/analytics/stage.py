@@ -33,6 +33,7 @@ from cartwise.catalog import Catalog
 from cartwise.data.stage import STAGE as DATA_STAGE
 from cartwise.data.stage import load_data
 from cartwise.errors import StoreError
+from cartwise.stages import STAGE_FORMATS
 from cartwise.store import StageResult, Store
 
 if TYPE_CHECKING:
@@ -44,8 +45,9 @@ STAGE = "analytics"
 #: Bump when a file's layout or a column's meaning changes; older stages must be rebuilt.
 #: 3: lifetime value and churn from the repeat-buying model (``visits`` column, ``clv`` facts).
 #: 4: bought-together partners with their evidence (shoppers, p and q values in
-#: ``partners.npz``), ranked by the significance-aware score.
-FORMAT_VERSION = 4
+#: ``partners.npz``), ranked by the significance-aware score. (Bumped in
+#: :data:`cartwise.stages.STAGE_FORMATS`.)
+FORMAT_VERSION = STAGE_FORMATS[STAGE]
 #: The data tables :func:`load_analytics` reads (the rest is precomputed or in the catalogue).
 SERVE_TABLES = ("funnel_users", "funnel_events")
 

@@ -26,9 +26,11 @@ import pandas as pd
 import pyarrow as pa
 
 from cartwise.errors import DataError
+from cartwise.stages import STAGE_FORMATS
 
-#: Bump when a table's columns or meaning change; stores with another version are rebuilt.
-FORMAT_VERSION = 2
+#: Bump (in :data:`cartwise.stages.STAGE_FORMATS`) when a table's columns or meaning change;
+#: stores with another version are rebuilt.
+FORMAT_VERSION = STAGE_FORMATS["data"]
 
 PRODUCTS = pa.schema(
     [

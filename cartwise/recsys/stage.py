@@ -38,6 +38,7 @@ from cartwise.recsys.interactions import Interactions, build_interactions
 from cartwise.recsys.models import MODELS, fit_models
 from cartwise.recsys.rerank import CYCLE_TOLERANCES, DEFAULT_CYCLE_TOLERANCE, TuningConfig
 from cartwise.recsys.service import Recommenders
+from cartwise.stages import STAGE_FORMATS
 from cartwise.store import StageResult, Store
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,9 @@ log = logging.getLogger(__name__)
 STAGE = "recsys"
 #: Bump when the artifact files or their meaning change. 2: the interactions no longer hold
 #: departments (filters go through the catalogue). 3: the cycle rule is switched by its own
-#: ``cycle_rule`` knob, the tolerance is always > 0; confidence weighs the evidence.
-FORMAT_VERSION = 3
+#: ``cycle_rule`` knob, the tolerance is always > 0; confidence weighs the evidence. (Bumped in
+#: :data:`cartwise.stages.STAGE_FORMATS`.)
+FORMAT_VERSION = STAGE_FORMATS[STAGE]
 
 
 @dataclass(frozen=True)

@@ -71,13 +71,14 @@ from cartwise.retrieval.rerank import RerankWeights
 from cartwise.retrieval.search import ProductSearch
 from cartwise.retrieval.text import TEXT_VERSION
 from cartwise.retrieval.vectorstore import IndexSpec, VectorStore
+from cartwise.stages import STAGE_FORMATS
 from cartwise.store import StageResult, Store, hash_files
 
 log = logging.getLogger(__name__)
 
 STAGE = "retrieval"
-#: Bump when the stage's files or their meaning change.
-FORMAT_VERSION = 2
+#: Bump (in :data:`cartwise.stages.STAGE_FORMATS`) when the stage's files or their meaning change.
+FORMAT_VERSION = STAGE_FORMATS[STAGE]
 CATALOG_FILE = "catalog.parquet"
 #: The products' dense vectors, float16, one row per catalogue row (what search re-ranks with,
 #: memory-mapped: no vectors travel from the index per query).
