@@ -141,7 +141,15 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
+        if self._model is None and self._onnx is not None and self._onnx.dim is not None:
+            return int(self._onnx.dim)  # known without loading the model
         return int(self._load().get_embedding_dimension())
+
+    @property
+    def model_loaded(self) -> bool:
+        """Whether the PyTorch model is loaded (queries alone may not need it, see
+        :meth:`warm_up`)."""
+        return self._model is not None
 
     def _load(self) -> Any:
         if self._model is not None:
@@ -230,11 +238,16 @@ class SentenceTransformerEmbedder:
         return "bfloat16" if self._bf16 else "float32"
 
     def warm_up(self) -> None:
+        """Prepare the query path and embed one query. With an exported query encoder already
+        cached and checked (see :mod:`~cartwise.retrieval.onnx_query`), this loads neither
+        PyTorch nor the model: batches (:meth:`encode`) load them when first asked."""
         self._prepare_queries()
         self.encode_query("warm up")
 
     def _prepare_queries(self) -> None:
         if self._query_ready:
+            return
+        if self._query_runtime != "torch" and self._model is None and self._cached_queries():
             return
         model = self._load()
         with self._load_lock:
@@ -255,6 +268,26 @@ class SentenceTransformerEmbedder:
                                       "log); set CARTWISE_EMBEDDING_QUERY_RUNTIME=torch")
             log.info("queries are embedded with %s", self.query_runtime)
             self._query_ready = True
+
+    def _cached_queries(self) -> bool:
+        """Load the cached, checked ONNX query encoder without the model (True if done)."""
+        from cartwise.retrieval import onnx_query
+
+        with self._load_lock:
+            if self._query_ready:
+                return True
+            try:
+                path = self._name if self._name and Path(self._name).is_dir() else (
+                    None if self._name else default_model_path())
+            except ConfigError:
+                return False
+            encoder = onnx_query.load_cached(self._onnx_dir, self.model_id, path,
+                                             self._tok_lock)
+            if encoder is None:
+                return False
+            self._onnx, self._query_ready = encoder, True
+            log.info("queries are embedded with onnx (cached encoder, model not loaded)")
+            return True
 
     def encode_query(self, text: str) -> np.ndarray:
         self._prepare_queries()
