@@ -228,6 +228,7 @@ def tool(
     """Run one tool and print its JSON result (not-found and invalid-argument results are
     printed too, and exit with status 1)."""
     with _edge():
+        from cartwise.preflight import check_settings
         from cartwise.services import build_services
         from cartwise.tools.registry import run_tool, tool_spec
         from cartwise.tools.results import is_failure
@@ -240,7 +241,8 @@ def tool(
         if not isinstance(parsed, dict):
             raise ConfigError("ARGS must be a JSON object, e.g. '{\"user_id\": 42}'")
         s = _settings(store_dir=store)
-        services = build_services(s)
+        check_settings(s, store="built")
+        services = build_services(s)  # each part loads when the tool asks for it
         try:
             result = run_tool(services, name, parsed)
         finally:
@@ -280,14 +282,18 @@ def serve(
     """Serve the API, the chat UI (/ui) and, when configured, the Slack bot (/slack/events);
     builds the store first (and the demo data) when it is missing."""
     with _edge():
+        from cartwise.preflight import check_settings
+
+        s = _settings(store_dir=store, host=host, port=port)
+        check_settings(s, chat=True, store="buildable",
+                       slack="http" if s.slack_bot_token and s.slack_signing_secret else None)
         import uvicorn
 
         from cartwise.server.app import create_app
 
-        s = _settings(store_dir=store, host=host, port=port)
         _ensure_store(s)
         _serving_logs()
-        application = create_app(s, ui=ui)
+        application = create_app(s, ui=ui)  # serves at once; the parts warm in the background
         base = f"http://{s.host}:{s.port}"
         typer.echo(f"Cartwise is up: chat UI {base}/ui/  API docs {base}/docs  "
                    f"({application.state.runtime.model_info.provider} chat model)")
@@ -307,14 +313,23 @@ def chat(
     if not verbose:
         _quiet()
     with _edge():
-        from cartwise.agent.chat import new_session_id
-        from cartwise.runtime import Runtime
+        from cartwise.preflight import check_settings
 
         s = _settings(store_dir=store)
         if not verbose:
             logging.getLogger().setLevel(logging.ERROR)
+        check_settings(s, chat=True, store="buildable")
+        from cartwise.agent.chat import new_session_id
+        from cartwise.runtime import Runtime
+
         _ensure_store(s)
-        runtime = Runtime.open(s)
+        runtime = Runtime.open(s, warm="lazy")
+        try:
+            runtime.chat  # noqa: B018 - the planner (catalogue, query embedder) before the prompt
+        except BaseException:
+            runtime.close()
+            raise
+        runtime.start_warming()  # the recommenders, analytics and product index meanwhile
         sid = session or new_session_id()
         typer.echo(f"Cartwise ({runtime.model_info.provider} chat model), session {sid}. "
                    "Ask about products, shoppers or orders; /quit to leave.")
@@ -424,11 +439,14 @@ def slack(
                     err=True, fg=typer.colors.RED)
         raise typer.Exit(2)
     with _edge():
+        from cartwise.preflight import check_settings
+
+        check_settings(s, chat=True, store="buildable")
         from cartwise.runtime import Runtime
         from cartwise.ui.slack import run_socket_mode
 
         _ensure_store(s)
-        runtime = Runtime.open(s)
+        runtime = Runtime.open(s, warm="background")  # connects while the parts load
         try:
             run_socket_mode(s, runtime)
         finally:

@@ -273,6 +273,10 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = Field(
         None, description="Bearer token of POST /admin/retrain; unset = the endpoint is disabled."
     )
+    warm_wait: float = Field(
+        60.0, ge=0, le=3600, description="Seconds a request that needs a part still loading "
+        "(the server warms them after it starts) waits for it before it is answered 503.",
+    )
     chat_rate_limit: int = Field(
         60, ge=0, description="Chat requests per minute per client (0 = no limit)."
     )

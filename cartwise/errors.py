@@ -71,6 +71,17 @@ class StoreError(CartwiseError):
     exit_code = 4
 
 
+class WarmingUp(StoreError):
+    """A part of the services (``part``: catalog, recommenders, ...) is still loading after
+    ``waited`` seconds: the request can be retried shortly (the server answers 503)."""
+
+    def __init__(self, part: str, waited: float) -> None:
+        self.part = part
+        self.waited = waited
+        super().__init__(f"the {part} is still loading (waited {waited:g} s): try again in a "
+                         "moment")
+
+
 class NotFoundError(CartwiseError):
     """Something asked for by id or name does not exist."""
 

@@ -40,12 +40,13 @@ class ChatModelInfo:
 
 def offline_model(services: Services) -> BaseChatModel:
     """The offline planner over the shop's vocabulary, its example embeddings cached in the
-    store, sharing the product index's embedder; warmed up."""
+    store, sharing the product index's query embedder (loaded without opening the index);
+    warmed up."""
     from cartwise.agent.offline import OfflineChatModel
     from cartwise.agent.planner import Planner, QueryEmbedderEncoder
 
     planner = Planner(services.catalog.vocabulary(),
-                      QueryEmbedderEncoder(services.search.embedder),
+                      QueryEmbedderEncoder(services.embedder),
                       cache_dir=services.store.cache_dir("planner"))
     planner.warm_up()
     return OfflineChatModel(planner=planner)
@@ -60,25 +61,34 @@ def openai_model(settings: Settings, *, base_url: str | None = None,
                       temperature=0, timeout=settings.chat_timeout, max_retries=1)
 
 
+def chat_model_info(settings: Settings) -> ChatModelInfo:
+    """Which chat model the settings ask for, without building it.
+
+    Raises:
+        ConfigError: ``openai`` without a key, ``openai_compatible`` without a base URL, a base
+            URL that is not an http(s) URL.
+    """
+    from cartwise.preflight import chat_problems
+
+    problems = chat_problems(settings)
+    if problems:
+        raise ConfigError("; ".join(problems))
+    if settings.chat_provider == "offline":
+        return ChatModelInfo("offline", "cartwise-offline-planner")
+    return ChatModelInfo(settings.chat_provider, settings.chat_model, settings.openai_base_url)
+
+
 def build_chat_model(settings: Settings, services: Services) -> tuple[BaseChatModel,
                                                                       ChatModelInfo]:
     """The chat model the settings ask for, with what it is.
 
     Raises:
-        ConfigError: ``openai`` without a key, ``openai_compatible`` without a base URL.
+        ConfigError: as :func:`chat_model_info`.
     """
-    provider = settings.chat_provider
+    info = chat_model_info(settings)
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-    if provider == "offline":
-        return offline_model(services), ChatModelInfo("offline", "cartwise-offline-planner")
-    if provider == "openai":
-        if not key:
-            raise ConfigError("chat_provider=openai needs OPENAI_API_KEY (or "
-                              "CARTWISE_OPENAI_API_KEY); the offline provider needs none")
-        return (openai_model(settings, api_key=key, base_url=settings.openai_base_url),
-                ChatModelInfo("openai", settings.chat_model, settings.openai_base_url))
-    if not settings.openai_base_url:
-        raise ConfigError("chat_provider=openai_compatible needs CARTWISE_OPENAI_BASE_URL, e.g. "
-                          "http://127.0.0.1:11434/v1 for Ollama")
-    return (openai_model(settings, base_url=settings.openai_base_url, api_key=key or "none"),
-            ChatModelInfo("openai_compatible", settings.chat_model, settings.openai_base_url))
+    if info.provider == "offline":
+        return offline_model(services), info
+    if info.provider == "openai":
+        return openai_model(settings, api_key=key, base_url=settings.openai_base_url), info
+    return openai_model(settings, base_url=settings.openai_base_url, api_key=key or "none"), info

@@ -1,9 +1,12 @@
 """The FastAPI app factory: the chat API, REST over the tools, operational routes, the Gradio UI
 at ``/ui`` and the Slack bot at ``/slack/events``, all over one :class:`~cartwise.runtime.Runtime`.
 
-``create_app(settings)`` loads the store once (services, chat model, session store) and the
-app's lifespan closes them at shutdown; ``create_app(settings, runtime)`` serves a runtime the
-caller owns (tests). Nothing is built at import.
+``create_app(settings)`` opens the store (checked at once: a missing stage fails here) and
+serves at once while a background thread loads the services and the chat model (``/health``
+says which parts are still warming; a request that needs one waits for it, up to
+``Settings.warm_wait`` seconds); the app's lifespan closes them at shutdown.
+``create_app(settings, runtime)`` serves a runtime the caller owns (tests). Nothing is
+built at import.
 """
 
 from __future__ import annotations
@@ -40,8 +43,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, ui: bool =
 
     Args:
         settings: the settings (server, chat, Slack, CORS, rate limit, admin token).
-        runtime: the loaded runtime to serve; None = open one for ``settings`` now and close
-            it when the app shuts down.
+        runtime: the runtime to serve (as it is: nothing is warmed); None = open one for
+            ``settings``, warmed in the background, and close it when the app shuts down.
         ui: mount the Gradio chat UI at ``/ui``.
         slack: mount the Slack bot at ``/slack/events`` when its token and signing secret are
             set.
@@ -50,7 +53,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, ui: bool =
         StoreError: the store is not built (``cartwise build`` or ``cartwise serve`` builds it).
     """
     owned = runtime is None
-    rt = runtime or Runtime.open(settings)
+    rt = runtime or Runtime.open(settings, warm="background")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -6,7 +6,8 @@ status codes with a JSON body.
   ``product``, ``closest``, ``error``, ``summary``), whether a tool or a route found it missing
 * invalid argument -> 422 ``{"detail": [{"loc": [where, argument], "msg", "type"}]}`` (the
   shape of FastAPI's own validation errors, so clients read one format)
-* store not built / unreadable -> 503; configuration errors -> 500 with the message.
+* store not built / unreadable -> 503 (a part still loading after the bounded wait: 503 with
+  ``Retry-After``); configuration errors -> 500 with the message.
 * a request FastAPI cannot validate -> 422 in FastAPI's shape, its echoed inputs made
   JSON-safe (a body may hold NaN, Infinity or lone surrogates).
 """
@@ -30,6 +31,7 @@ from cartwise.errors import (
     StoreError,
     UnknownProduct,
     UnknownUser,
+    WarmingUp,
 )
 from cartwise.tools.results import Failure, ToolResult, failure_of
 
@@ -98,6 +100,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError) -> JSONResponse:
+        if isinstance(exc, WarmingUp):  # still loading after the bounded wait: retry shortly
+            return JSONResponse({"detail": str(exc), "error_type": "warming_up",
+                                 "part": exc.part}, status_code=503,
+                                headers={"Retry-After": "5"})
         return JSONResponse({"detail": str(exc), "error_type": "store"}, status_code=503)
 
     @app.exception_handler(CartwiseError)

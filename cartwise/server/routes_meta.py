@@ -14,6 +14,7 @@ from cartwise.build import STAGES
 from cartwise.recsys.engine import STRATEGIES
 from cartwise.runtime import Runtime
 from cartwise.server.deps import RuntimeDep
+from cartwise.services import FAILED, IDLE, OK, WARMING
 
 router = APIRouter(tags=["service"])
 
@@ -28,24 +29,52 @@ def _built(runtime: Runtime) -> dict[str, Any]:
     return {name: _manifest(runtime, name).get("built_at") for name in STAGES}
 
 
+def _part_details(name: str, part: Any) -> dict[str, Any]:
+    """What /health shows of a loaded part (counts; nothing that loads or waits)."""
+    if name == "catalog":
+        return {"ok": len(part) > 0, **part.describe()}
+    if name == "recommenders":
+        return {"users": int(part.x.n_users)}
+    if name == "search":
+        return {"ok": len(part) > 0, "products": len(part)}
+    if name == "embedder":
+        return {"model": part.model_id}
+    return {}
+
+
 @router.get("/health")
 def health(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
-    """Each component and the chat model in use; 503 when a part is missing."""
+    """Each component and the chat model in use, answered at once (nothing is loaded or waited
+    for). Each part has a ``state``: ``warming`` (the server loads the parts in the background
+    after it starts; requests that need one wait for it), ``ok``, ``failed`` (with the
+    ``error``) or ``idle`` (loaded on first use: a runtime that is not warmed). ``status`` is
+    ``ok`` when no part is warming or failed, ``warming`` (HTTP 200) while some are loading,
+    ``degraded`` (HTTP 503) when a part failed or a stage is missing."""
     s = runtime.services
     stages = _built(runtime)
-    components = {
-        "store": {"ok": all(stages.values()), "path": str(s.store.root), "built_at": stages},
-        "catalog": {"ok": len(s.catalog) > 0, **s.catalog.describe()},
-        "recommenders": {"ok": True, "users": int(s.recommenders.x.n_users)},
-        "search": {"ok": len(s.search) > 0, "products": len(s.search)},
-        "analytics": {"ok": True},
-        "sessions": {"ok": True, "kind": runtime.sessions.kind},
-        "chat_model": {"ok": True, **runtime.model_info.to_dict()},
+    components: dict[str, dict[str, Any]] = {
+        "store": {"ok": all(stages.values()), "state": OK if all(stages.values()) else FAILED,
+                  "path": str(s.store.root), "built_at": stages},
     }
-    ok = all(c["ok"] for c in components.values())
-    if not ok:
+    warming = runtime.warming
+    for name, st in runtime.status().items():
+        state = WARMING if st.state == IDLE and warming else st.state
+        entry: dict[str, Any] = {"ok": state in (OK, IDLE), **st.to_dict(), "state": state}
+        part = s.peek(name) if name != "chat_model" else None
+        if part is not None:
+            entry.update(_part_details(name, part))
+        if name == "chat_model":
+            entry.update(runtime.model_info.to_dict())
+        components[name] = entry
+    components["sessions"] = {"ok": True, "state": OK, "kind": runtime.sessions.kind}
+    states = {c["state"] for c in components.values()}
+    failed = FAILED in states or not all(c["ok"] for c in components.values()
+                                         if c["state"] in (OK, IDLE))
+    if failed:
         response.status_code = 503
-    return {"status": "ok" if ok else "degraded", "components": components,
+    status = "degraded" if failed else "warming" if WARMING in states else "ok"
+    return {"status": status, "components": components,
+            "warming": sorted(n for n, c in components.items() if c["state"] == WARMING),
             "retraining": runtime.retraining}
 
 
