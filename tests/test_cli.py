@@ -102,6 +102,11 @@ def _chat(settings: Settings, lines: str, *args: str) -> str:
 def test_terminal_chat_is_quiet_and_its_history_readable(demo_settings: Settings) -> None:
     out = _chat(demo_settings, "what should user 42 buy next?\n/history\n/quit\n")
     assert out.startswith("Cartwise (offline chat model), session ")
+    # before the prompt: the one banner line, no log lines, no progress bars (the parts still
+    # warming in the background stay quiet too)
+    banner, _ = out.split("you> ", 1)
+    assert banner.count("\n") == 1 and banner.startswith("Cartwise (offline chat model)")
+    assert not any(bar in out for bar in ("it/s]", "%|", "Loading", "Batches"))
     assert " INFO " not in out and "Loading weights" not in out and "Warning" not in out
     history = out.split("you> you> ", 1)[1]
     assert history.startswith("what should user 42 buy next?\n  -> recommend_products(")
