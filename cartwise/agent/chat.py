@@ -226,7 +226,8 @@ class ChatService:
         self.model = model
         self.max_chars = max_chars
         self.stream_text = stream_text
-        self._errors = _provider_errors()
+        # an LLM's API errors (importing openai takes a second: not for the offline planner)
+        self._errors = _provider_errors() if model.is_llm else ()
 
     def _config(self, session_id: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": session_id}, "recursion_limit": 12}
