@@ -20,6 +20,7 @@ from cartwise.data.load import resolve_source
 from cartwise.data.stage import build_data_stage
 from cartwise.recsys.stage import build_recsys_stage, recsys_config
 from cartwise.retrieval.stage import build_retrieval_stage
+from cartwise.stages import is_built as is_built
 from cartwise.store import StageResult, Store
 
 log = logging.getLogger(__name__)
@@ -27,11 +28,6 @@ log = logging.getLogger(__name__)
 #: The store's stages, in build order (:data:`cartwise.stages.STAGES`; each stage module names
 #: its own and reads its format version there).
 STAGES: tuple[str, ...] = stages.STAGES
-
-
-def is_built(store: Store) -> bool:
-    """Whether every stage of ``store`` has been built."""
-    return all(store.has_stage(name) for name in STAGES)
 
 
 @dataclass

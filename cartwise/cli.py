@@ -254,7 +254,7 @@ def tool(
 
 def _ensure_store(s: Settings) -> None:
     """Build the store (generating the demo data first when needed) if a stage is missing."""
-    from cartwise.build import is_built
+    from cartwise.stages import is_built
     from cartwise.store import Store
 
     if not is_built(Store(s.store_path)):

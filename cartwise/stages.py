@@ -6,6 +6,11 @@ start without importing the stage modules (which import pandas, SciPy, implicit,
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cartwise.store import Store
+
 #: Stage name -> format version, in build order. Bump a stage's version when its files or their
 #: meaning change (each stage module says what each version changed); stores written in another
 #: version must be rebuilt.
@@ -18,3 +23,8 @@ STAGE_FORMATS: dict[str, int] = {
 
 #: The stages, in build order.
 STAGES: tuple[str, ...] = tuple(STAGE_FORMATS)
+
+
+def is_built(store: Store) -> bool:
+    """Whether every stage of ``store`` has been built (its manifest is there)."""
+    return all(store.has_stage(name) for name in STAGES)
