@@ -3,10 +3,10 @@
 Generates Instacart-layout demo data at the chosen scale (or uses ``--data``), then runs, each
 in its own process: generation, loading, the recommenders (training per model, ALS against
 `implicit`, latency, memory, quality), the analytics, the serving benchmark (the store built
-stage by stage with peak memory, every tool's latency, ``/chat`` over HTTP under load), the
-agent's per-turn overhead and, when ``../shared/data`` is there, product retrieval on the real
-Instacart catalogue, lifetime value and churn and the recommenders on the real Online Retail II
-years. Each writes ``benchmarks/reports/NAME.md``; BENCHMARKS.md gets
+stage by stage with peak memory, every tool's latency, ``/chat`` over HTTP under load), each
+command's start-up on the demo store, the agent's per-turn overhead and, when
+``../shared/data`` is there, product retrieval on the real Instacart catalogue, lifetime value
+and churn and the recommenders on the real Online Retail II years. Each writes ``benchmarks/reports/NAME.md``; BENCHMARKS.md gets
 the machine, the command, the date, every report's targets, and the reports themselves.
 
     python benchmarks/run_all.py --scale small      # 20k users x 5k products, minutes
@@ -115,6 +115,8 @@ def main() -> None:
     run("bench_serving.py", "--data", data, "--work", work / "serving", "--clients",
         args.clients, "--duration", args.duration)
     reports.append(("serving", "Serving: build, tools, /chat under load"))
+    run("bench_startup.py")
+    reports.append(("startup", "Start-up"))
     run("bench_agent.py")
     reports.append(("agent", "The agent"))
     if SHARED_CATALOG.is_dir():
