@@ -6,8 +6,9 @@ in its own process: generation, loading, the recommenders (training per model, A
 stage by stage with peak memory, every tool's latency, ``/chat`` over HTTP under load), each
 command's start-up on the demo store, the agent's per-turn overhead and, when
 ``../shared/data`` is there, product retrieval on the real Instacart catalogue, lifetime value
-and churn and the recommenders on the real Online Retail II years. Each writes ``benchmarks/reports/NAME.md``; BENCHMARKS.md gets
-the machine, the command, the date, every report's targets, and the reports themselves.
+and churn and the recommenders on the real Online Retail II years. Each writes
+``benchmarks/reports/NAME.md``; BENCHMARKS.md gets the machine, the command, the date, every
+report's targets, and the reports themselves.
 
     python benchmarks/run_all.py --scale small      # 20k users x 5k products, minutes
     python benchmarks/run_all.py --scale full       # 200k x 50k (~3.4M orders), ~30 minutes
