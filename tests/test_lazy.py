@@ -187,6 +187,7 @@ def test_recommend_products_from_the_command_line_loads_no_embedding_model_nor_i
 
 def test_search_products_from_the_command_line_loads_the_index_not_the_recommenders(
         demo_settings: Settings) -> None:
+    build_services(demo_settings).embedder  # noqa: B018 - the first load exports the encoder
     result, probe = _tool(demo_settings, "search_products", '{"query": "almond milk"}')
     assert "Almond Milk" in result["items"][0]["name"]
     assert probe["loaded"] == ["catalog", "embedder", "search"]
