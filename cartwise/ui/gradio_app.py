@@ -251,11 +251,14 @@ def _chat_tab(demo: gr.Blocks, runtime: Runtime) -> None:
                 feedback_options=("Like", "Dislike"), editable="user",
                 placeholder="Ask about shoppers, products, sales, segments, churn or the "
                             "funnel.")
+            # the input opens once the page is restored (below): a question asked before would
+            # be overwritten by the restore
             box = gr.Textbox(placeholder="Ask Cartwise…", show_label=False, lines=1,
                              max_lines=6, elem_id="cartwise-input", autofocus=True,
-                             submit_btn="Send", stop_btn=False)
+                             submit_btn="Send", stop_btn=False, interactive=False)
             with gr.Row():
-                examples = [gr.Button(p, size="sm") for p in EXAMPLE_PROMPTS]
+                examples = [gr.Button(p, size="sm", interactive=False)
+                            for p in EXAMPLE_PROMPTS]
 
     busy = partial(gr.Textbox, submit_btn=False, stop_btn="Stop")
     idle = partial(gr.Textbox, submit_btn="Send", stop_btn=False)
@@ -316,7 +319,9 @@ def _chat_tab(demo: gr.Blocks, runtime: Runtime) -> None:
              "queue": False}
     listing.input(partial(open_conversation, runtime), [saved, listing], reopened,
                   queue=False).then(**rated)
-    demo.load(partial(restore, runtime), [saved], reopened, queue=False).then(**rated)
+    demo.load(partial(restore, runtime), [saved], reopened, queue=False).then(**rated).then(
+        lambda: [gr.Textbox(interactive=True)] + [gr.Button(interactive=True)] * len(examples),
+        None, [box, *examples], queue=False)
 
 
 def _recommend_tab(runtime: Runtime) -> None:
