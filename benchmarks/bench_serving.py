@@ -25,7 +25,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import peak_rss_mb, percentiles, table, write_report  # noqa: E402
+from bench_tools import tool_args  # noqa: E402
 
 from cartwise.build import build_store  # noqa: E402
 from cartwise.config import get_settings  # noqa: E402
@@ -40,8 +40,6 @@ from cartwise.services import build_services  # noqa: E402
 from cartwise.tools.registry import TOOLS, run_tool  # noqa: E402
 from cartwise.tools.results import is_failure  # noqa: E402
 
-QUERIES = ["almond milk", "gluten free pasta", "dark chocolate", "spicy salsa", "greek yogurt",
-           "breakfast cereal", "organic bananas", "sparkling water", "frozen pizza", "dog food"]
 TURNS = ["What should user {u} buy next?", "only the cheap ones, under 5 dollars",
          "make it 10", "what goes with the first one?", "tell me about user {u}",
          "is user {u} likely to churn?", "top 5 best sellers in produce"]
@@ -103,37 +101,6 @@ def build(settings: Any) -> tuple[list[tuple[str, str, str]], float]:
     rows = [(s.name, f"{s.seconds:.1f}", f"{peaks.peaks.get(s.name, float('nan')):,.0f}")
             for s in outcome.stages]
     return rows, seconds
-
-
-def tool_args(services: Any, rng: random.Random) -> dict[str, Callable[[], dict[str, Any]]]:
-    users = services.recommenders.x.user_ids
-    products = services.catalog.ids
-    names = services.catalog.names.tolist()
-
-    def user() -> int:
-        return int(users[rng.randrange(len(users))])
-
-    def product() -> str:
-        i = rng.randrange(len(products))
-        return str(int(products[i])) if rng.random() < 0.5 else names[i]
-
-    return {
-        "recommend_products": lambda: {"user_id": user(), "k": 10},
-        "search_products": lambda: {"query": rng.choice(QUERIES), "k": 5},
-        "similar_products": lambda: {"product": product(), "k": 5},
-        "frequently_bought_together": lambda: {"product": product(), "k": 5},
-        "popular_products": lambda: {"k": 10, "department": rng.choice([None, "produce",
-                                                                         "dairy eggs"])},
-        "similar_users": lambda: {"user_id": user(), "k": 5},
-        "user_profile": lambda: {"user_id": user()},
-        "product_details": lambda: {"product": product()},
-        "customer_segments": lambda: {},
-        "churn_risk": lambda: {"user_id": user()} if rng.random() < 0.5 else {"k": 10},
-        "lifetime_value": lambda: {"user_id": user()} if rng.random() < 0.5 else {"k": 10},
-        "customer_journey": lambda: {},
-        "funnel_analysis": lambda: {"by": rng.choice([None, "device", "sex", "week"])},
-        "order_trends": lambda: {"by": rng.choice(["dow", "hour", "week"])},
-    }
 
 
 def bench_tools(services: Any, calls: int) -> list[tuple[str, int, str, int]]:

@@ -3,7 +3,8 @@
 Generates Instacart-layout demo data at the chosen scale (or uses ``--data``), then runs, each
 in its own process: generation, loading, the recommenders (training per model, ALS against
 `implicit`, latency, memory, quality), the analytics, the serving benchmark (the store built
-stage by stage with peak memory, every tool's latency, ``/chat`` over HTTP under load), each
+stage by stage with peak memory, every tool's latency, ``/chat`` over HTTP under load), every
+tool's latency at three depths (service, tool layer, REST over HTTP) and ``/health``, each
 command's start-up on the demo store, the agent's per-turn overhead and, when
 ``../shared/data`` is there, product retrieval on the real Instacart catalogue, lifetime value
 and churn and the recommenders on the real Online Retail II years. Each writes
@@ -116,6 +117,8 @@ def main() -> None:
     run("bench_serving.py", "--data", data, "--work", work / "serving", "--clients",
         args.clients, "--duration", args.duration)
     reports.append(("serving", "Serving: build, tools, /chat under load"))
+    run("bench_tools.py", "--data", data, "--work", work / "serving")  # the store just built
+    reports.append(("tools", "Tool latency: service, tool layer, HTTP"))
     run("bench_startup.py")
     reports.append(("startup", "Start-up"))
     run("bench_agent.py")
