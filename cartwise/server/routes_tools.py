@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, cast
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from cartwise.errors import UnknownUser
 from cartwise.server.deps import ServicesDep
@@ -35,11 +35,27 @@ _NOT_FOUND = {404: {"model": r.Failure, "description": "Unknown user or product 
                                                         "(the body's detail)."}}
 
 
-def _tool(services: Services, name: str, where: str = "query", **args: Any) -> Any:
+def _result(services: Services, name: str, where: str = "query", **args: Any
+            ) -> r.ToolResult:
     """Tool ``name``'s result (None arguments left out) with its chart specs, if charted."""
     result = raise_for_result(run_tool(services, name, {k: v for k, v in args.items()
                                                         if v is not None}), where)
     return attach_chart_specs(name, result)
+
+
+def _respond(result: r.ToolResult) -> Response:
+    """``result`` as the route's JSON response, written by its own model.
+
+    The result already is a validated instance of the route's response model (the tool's
+    result model, or :func:`~cartwise.tools.charts.with_chart_specs` of it), so the JSON is
+    the same as FastAPI's; FastAPI would first validate it again, in a worker thread for a sync
+    route (one more thread hand-off per request)."""
+    return Response(result.model_dump_json(by_alias=True), media_type="application/json")
+
+
+def _tool(services: Services, name: str, where: str = "query", **args: Any) -> Any:
+    """The response of tool ``name`` (see :func:`_result` and :func:`_respond`)."""
+    return _respond(_result(services, name, where, **args))
 
 
 def _charted(*models: type[r.ToolResult]) -> Any:
@@ -52,11 +68,11 @@ def _charted(*models: type[r.ToolResult]) -> Any:
     return union
 
 
-def _recommend(services: Services, args: dict[str, Any], where: str) -> r.Recommendations:
-    result = cast(r.Recommendations, _tool(services, "recommend_products", where, **args))
+def _recommend(services: Services, args: dict[str, Any], where: str) -> Any:
+    result = cast(r.Recommendations, _result(services, "recommend_products", where, **args))
     if not result.user_found:
         raise not_found(r.not_found_user(UnknownUser(args["user_id"])))
-    return result
+    return _respond(result)
 
 
 @router.get("/recommendations/{user_id}", tags=["recommendations"], responses=_NOT_FOUND)

@@ -162,6 +162,29 @@ def test_rest_endpoints(api: httpx.Client, path: str, key: str) -> None:
     assert key in r.json() and r.json()["summary"]
 
 
+def test_rest_bodies_are_their_response_models_json(api: httpx.Client) -> None:
+    """The tool routes write their JSON themselves: each body is exactly what FastAPI writes of
+    the route's response model (validated and dumped again, byte for byte)."""
+    from fastapi.routing import APIRoute
+    from pydantic import TypeAdapter
+
+    from cartwise.server.routes_tools import router
+
+    checked = 0
+    for route in router.routes:
+        assert isinstance(route, APIRoute)
+        if "GET" not in route.methods or route.path == "/users":
+            continue
+        path = route.path.replace("{user_id}", "42").replace("{product_id}", "1")
+        r = api.get(path, params={"q": "greek yogurt"} if path == "/products/search" else None)
+        assert r.status_code == 200, (path, r.text)
+        assert r.headers["content-type"] == "application/json"
+        model = TypeAdapter(route.response_model)
+        assert model.dump_json(model.validate_json(r.content), by_alias=True) == r.content, path
+        checked += 1
+    assert checked >= 19
+
+
 def test_post_recommendations(api: httpx.Client) -> None:
     r = api.post("/recommendations", json={"user_id": 42, "k": 4, "department": "dairy"})
     assert r.status_code == 200 and len(r.json()["items"]) == 4
