@@ -396,12 +396,14 @@ def anomaly_specs(tool: str, result: r.DetectedAnomalies) -> list[ChartSpec]:
     fmt = _formatter(result.metric, result)
     found = {a.label: a.direction for a in result.anomalies}
     rows = []
-    for i, label in enumerate(s.x):
-        value = _finite(s.y[i])
-        rows.append({"label": label, "x": _date(label), "value": value, "text": fmt(value),
-                     "expected": _finite(s.expected[i]), "low": _finite(s.low[i]),
-                     "high": _finite(s.high[i]), "anomaly": found.get(label),
-                     "description": f"{label}: {fmt(value)} {result.metric}"
+    for label, y, expected_y, low, high in zip(s.x, s.y, s.expected, s.low, s.high,
+                                               strict=True):
+        value = _finite(y)
+        text = fmt(value)  # once a point: a daily series has a thousand of them
+        rows.append({"label": label, "x": _date(label), "value": value, "text": text,
+                     "expected": _finite(expected_y), "low": _finite(low),
+                     "high": _finite(high), "anomaly": found.get(label),
+                     "description": f"{label}: {text} {result.metric}"
                                     + (f" ({found[label]})" if label in found else "")})
     band = {"mark": {"type": "area", "opacity": 0.25},
             "encoding": {"y": {"field": "low", "type": "quantitative"},

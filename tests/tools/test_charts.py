@@ -86,6 +86,13 @@ def test_segments_cohorts_and_anomalies(demo_services: Services) -> None:
     (series,) = chart_specs("detect_anomalies", an)
     marked = {v["label"]: v["anomaly"] for v in _values(series.spec) if v["anomaly"]}
     assert marked == {a.label: a.direction for a in an.anomalies}
+    s = an.series  # one row a point, holding the series' own numbers and one text for both
+    assert [(v["label"], v["value"], v["expected"], v["low"], v["high"])
+            for v in _values(series.spec)] == list(zip(s.x, s.y, s.expected, s.low, s.high,
+                                                       strict=True))
+    for v in _values(series.spec):
+        assert v["description"] == f"{v['label']}: {v['text']} orders" + (
+            f" ({v['anomaly']})" if v["anomaly"] else "")
 
 
 def test_lists_and_failures_draw_nothing(demo_services: Services) -> None:
