@@ -233,12 +233,17 @@ class Server:
     def __init__(self, settings: Settings, log: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "CARTWISE_STORE_DIR": str(settings.store_path),
-               "CARTWISE_DATA_DIR": str(settings.data_path), "CARTWISE_PORT": str(self.port),
-               "CARTWISE_HOST": "127.0.0.1", "CARTWISE_SESSIONS": "memory"}
+        store = settings.store_path.resolve()
+        env = {**os.environ, "CARTWISE_STORE_DIR": str(store),
+               "CARTWISE_DATA_DIR": str(settings.data_path.resolve()),
+               "CARTWISE_PORT": str(self.port), "CARTWISE_HOST": "127.0.0.1",
+               "CARTWISE_SESSIONS": "memory"}
         self._log = log.open("w")
+        # run from the store's folder: the package is the one this process imports (its
+        # install or PYTHONPATH), not a checkout that happens to be the current directory
         self.proc = subprocess.Popen([sys.executable, "-m", "cartwise.cli", "serve", "--no-ui"],
-                                     env=env, stdout=subprocess.DEVNULL, stderr=self._log)
+                                     env=env, cwd=store.parent, stdout=subprocess.DEVNULL,
+                                     stderr=self._log)
 
     def __enter__(self) -> Server:
         deadline = time.monotonic() + 300
