@@ -65,6 +65,22 @@ def test_similar_users_contract(fitted: Recommender, demo_x: Interactions) -> No
     assert np.all(np.diff(scores) <= 1e-6)
 
 
+def test_als_similar_users_are_the_exact_cosine_top_k(demo_x: Interactions) -> None:
+    """implicit's top-k kernel gives the same shoppers and cosines as a plain NumPy scan."""
+    from cartwise.recsys.als import _unit_rows
+
+    model = make_model("als", PARAMS["als"]).fit(demo_x)
+    unit = _unit_rows(model.user_factors)  # type: ignore[attr-defined]
+    for row in (0, 7, demo_x.n_users // 2, demo_x.n_users - 1):
+        for n in (1, 5, 40):
+            idx, scores = model.similar_users(row, n)
+            want_idx, want = top_n(unit @ unit[row], n, exclude=row)
+            np.testing.assert_allclose(scores, want, rtol=1e-5, atol=1e-6)
+            assert row not in idx
+            tied = np.isclose(want, want[-1], atol=1e-6)  # the cut-off may hold ties
+            assert set(idx[~tied].tolist()) == set(want_idx[~tied].tolist())
+
+
 def test_repeat_scores_only_what_was_bought(demo_x: Interactions) -> None:
     s = make_model("repeat").score(demo_x, 4)
     bought, counts = demo_x.user_items(4)
