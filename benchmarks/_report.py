@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 REPORTS = Path(__file__).resolve().parent / "reports"
 
@@ -51,3 +52,20 @@ def write_report(name: str, title: str, body: str) -> Path:
     path.write_text(text, encoding="utf-8")
     print(text)
     return path
+
+
+def loaded_services(settings: Any, build: bool = True) -> tuple[Any, float, float]:
+    """``(services, build seconds, load seconds)`` of the store of ``settings``: built first
+    when ``build`` (nothing to do when it is up to date), then every part loaded
+    (``Services.warm``: the services load lazily, so opening them alone loads nothing)."""
+    from cartwise.build import build_store
+    from cartwise.services import build_services
+
+    t0 = time.perf_counter()
+    if build:
+        build_store(settings)
+    build_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    services = build_services(settings)
+    services.warm()
+    return services, build_s, time.perf_counter() - t0

@@ -31,16 +31,14 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import percentiles, table, write_report  # noqa: E402
+from _report import loaded_services, percentiles, table, write_report  # noqa: E402
 from langgraph.checkpoint.memory import InMemorySaver  # noqa: E402
 
 from cartwise.agent.factory import build_chat_service  # noqa: E402
 from cartwise.agent.memory import Sessions, sqlite_sessions  # noqa: E402
 from cartwise.agent.models import ChatModelInfo, build_chat_model  # noqa: E402
 from cartwise.agent.offline import OfflineChatModel  # noqa: E402
-from cartwise.build import build_store  # noqa: E402
 from cartwise.config import get_settings  # noqa: E402
-from cartwise.services import build_services  # noqa: E402
 
 DEFAULT_CASES = [
     Path(__file__).resolve().parents[2] / "shared" / "eval" / "conversations_dev.jsonl",
@@ -99,12 +97,7 @@ def main() -> None:
     cases = [c for path in (args.cases or DEFAULT_CASES) for c in load_cases(path)]
     home = args.home or Path(tempfile.mkdtemp(prefix="cw-bench-agent-"))
     settings = get_settings(home=home, sessions="memory")
-    t0 = time.perf_counter()
-    build_store(settings)
-    build_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    services = build_services(settings)
-    load_s = time.perf_counter() - t0
+    services, build_s, load_s = loaded_services(settings)
     t0 = time.perf_counter()
     base, _ = build_chat_model(settings, services)
     assert isinstance(base, OfflineChatModel)

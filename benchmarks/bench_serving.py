@@ -31,12 +31,11 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import peak_rss_mb, percentiles, table, write_report  # noqa: E402
+from _report import loaded_services, peak_rss_mb, percentiles, table, write_report  # noqa: E402
 from bench_tools import tool_args  # noqa: E402
 
 from cartwise.build import build_store  # noqa: E402
 from cartwise.config import get_settings  # noqa: E402
-from cartwise.services import build_services  # noqa: E402
 from cartwise.tools.registry import TOOLS, run_tool  # noqa: E402
 from cartwise.tools.results import is_failure  # noqa: E402
 
@@ -220,9 +219,7 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="cw-bench-serving-"))
     settings = get_settings(data_dir=args.data, store_dir=work / "store", sessions="memory")
     stage_rows, build_s = build(settings)
-    t0 = time.perf_counter()
-    services = build_services(settings)
-    load_s = time.perf_counter() - t0
+    services, _, load_s = loaded_services(settings, build=False)
     tool_rows = bench_tools(services, args.calls)
     users = [int(u) for u in services.recommenders.x.user_ids[:: max(1, services.recommenders.x
                                                                      .n_users // 5000)]]

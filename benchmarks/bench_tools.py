@@ -43,11 +43,10 @@ import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import percentiles, table, write_report  # noqa: E402
+from _report import loaded_services, percentiles, table, write_report  # noqa: E402
 
-from cartwise.build import build_store  # noqa: E402
 from cartwise.config import Settings, get_settings  # noqa: E402
-from cartwise.services import Services, build_services  # noqa: E402
+from cartwise.services import Services  # noqa: E402
 from cartwise.tools.memory import ResultMemory, StoredList  # noqa: E402
 from cartwise.tools.registry import TOOLS, resolve_product, run_tool  # noqa: E402
 from cartwise.tools.render import for_model  # noqa: E402
@@ -357,12 +356,7 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="cw-bench-tools-"))
     settings = (get_settings(data_dir=args.data, store_dir=work / "store", sessions="memory")
                 if args.data else get_settings(home=work, sessions="memory"))
-    t0 = time.perf_counter()
-    build_store(settings)
-    build_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    services = build_services(settings)
-    load_s = time.perf_counter() - t0
+    services, build_s, load_s = loaded_services(settings)
     samples: Samples = {}
     problems: dict[str, int] = {}
     loads = []
