@@ -68,7 +68,7 @@ def chat_model_info(settings: Settings) -> ChatModelInfo:
         ConfigError: ``openai`` without a key, ``openai_compatible`` without a base URL, a base
             URL that is not an http(s) URL.
     """
-    from cartwise.preflight import chat_problems
+    from cartwise.setting_checks import chat_problems
 
     problems = chat_problems(settings)
     if problems:
