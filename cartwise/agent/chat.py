@@ -18,7 +18,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,14 +215,18 @@ class ChatService:
         stream_text: stream the model's text as it is written (False when a grounding check
             may still change the final answer: the text then comes in one piece).
         feedback: where the turns' ratings are kept (default: in memory).
+        prune: called with a session id once a turn (or a rewind) is saved, to drop the
+            session's earlier saved states (:meth:`~cartwise.agent.memory.Sessions.prune`).
 
     Thread-safe for different sessions; one session's turns should not overlap.
     """
 
     def __init__(self, agent: Any, model: ChatModelInfo, *, max_chars: int = 4000,
-                 stream_text: bool = True, feedback: FeedbackStore | None = None) -> None:
+                 stream_text: bool = True, feedback: FeedbackStore | None = None,
+                 prune: Callable[[str], Any] | None = None) -> None:
         self.agent = agent
         self.feedback = feedback or memory_feedback()
+        self._prune = prune or (lambda session_id: None)
         self.model = model
         self.max_chars = max_chars
         self.stream_text = stream_text
@@ -322,6 +326,7 @@ class ChatService:
         if reply and reply != joined:
             # not streamed (or changed after streaming, e.g. by the grounding check)
             yield {"type": "text", "text": reply, "replace": bool(joined)}
+        self._prune(sid)  # the turn is saved: earlier states of the session are not needed
         order = {cid: i for i, cid in enumerate(calls)}  # parallel calls finish in any order
         steps.sort(key=lambda step: order.get(step.id, len(order)))
         done = ChatReply(reply, sid, steps, self.model.provider,
@@ -406,6 +411,7 @@ class ChatService:
         removed = [str(m.id) for m in gone if isinstance(m, HumanMessage)]
         self.agent.update_state(self._config(session_id),
                                 {"messages": [RemoveMessage(id=str(m.id)) for m in gone]})
+        self._prune(session_id)
         self.feedback.forget(session_id, removed)
         return removed
 

@@ -43,4 +43,5 @@ def build_chat_service(settings: Settings, services: Services,
     log.info("chat: %s model %s, sessions in %s %s", info.provider, info.model, sessions.kind,
              sessions.where)
     return ChatService(agent, info, max_chars=settings.chat_max_chars,
-                       stream_text=grounding is None, feedback=sessions.feedback)
+                       stream_text=grounding is None, feedback=sessions.feedback,
+                       prune=sessions.prune)

@@ -49,6 +49,28 @@ class Sessions(AbstractContextManager["Sessions"]):
         self._resources = resources or ExitStack()
         self.feedback = feedback or memory_feedback()
 
+    def prune(self, session_id: str) -> int:
+        """Keep only the latest saved state of ``session_id`` (per checkpoint namespace): a
+        turn is written once when it ends, so without this every turn of a session stays
+        stored (a 30-turn session kept 30 states). Returns the states removed.
+
+        The SQLite store saves whole states (no delta channels), so the latest one holds the
+        conversation. The in-memory and PostgreSQL stores keep their history for now (memory is
+        throwaway; PostgreSQL shares blobs between states and needs its own pruning)."""
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        if not isinstance(self.saver, SqliteSaver):
+            return 0
+        latest = ("(checkpoint_ns, checkpoint_id) NOT IN (SELECT checkpoint_ns, "
+                  "MAX(checkpoint_id) FROM checkpoints WHERE thread_id = ? "
+                  "GROUP BY checkpoint_ns)")
+        with self.saver.cursor() as cur:
+            cur.execute(f"DELETE FROM writes WHERE thread_id = ? AND {latest}",
+                        (session_id, session_id))
+            cur.execute(f"DELETE FROM checkpoints WHERE thread_id = ? AND {latest}",
+                        (session_id, session_id))
+            return int(cur.rowcount)
+
     def close(self) -> None:
         self._resources.close()
 

@@ -132,6 +132,37 @@ def test_sessions_survive_a_restart(demo_settings, demo_services, offline,  # ty
         assert "user 42" not in json.dumps(chat.history("other"))
 
 
+def test_a_sqlite_session_keeps_only_its_latest_state(  # type: ignore[no-untyped-def]
+        demo_settings, demo_services, offline, tmp_path: Path) -> None:
+    """Each turn is saved once; the states before it are pruned, so a long session keeps one
+    state, and the conversation (follow-ups, history, rewind) is whole after a restart."""
+    import sqlite3
+
+    db = tmp_path / "sessions.sqlite"
+    questions = ["What should user 42 buy next?", "make it 10", "only the cheap ones, under $3",
+                 "top 3 best sellers"]
+
+    def states(sid: str) -> int:
+        with sqlite3.connect(db) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM checkpoints WHERE thread_id = ?",
+                                    (sid,)).fetchone()[0])
+
+    with sqlite_sessions(db) as sessions:
+        chat = build_chat_service(demo_settings, demo_services, sessions=sessions, model=offline)
+        for question in questions:
+            chat.reply("long", question)
+            assert states("long") == 1
+        chat.reply("short", "hello")
+        assert chat.rewind("long") and states("long") == 1
+    with sqlite_sessions(db) as sessions:
+        chat = build_chat_service(demo_settings, demo_services, sessions=sessions, model=offline)
+        asked = [h["content"] for h in chat.history("long") if h["role"] == "user"]
+        assert asked == questions[:-1]  # the last turn was taken back
+        r = chat.reply("long", "make it 4")
+        assert [(s.name, s.args.get("k")) for s in r.tool_calls] == [("recommend_products", 4)]
+        assert states("long") == 1 and states("short") == 1
+
+
 def test_eval_agent_on_the_dev_cases(demo_settings) -> None:  # type: ignore[no-untyped-def]
     if not DEV_CASES.is_file():
         pytest.skip(f"{DEV_CASES} is absent (../shared sits beside the repository in CI)")
