@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
@@ -26,6 +26,7 @@ from cartwise.server import routes_chat, routes_meta, routes_tools
 from cartwise.server.docs import install_offline_docs
 from cartwise.server.errors import install_error_handlers
 from cartwise.server.middleware import RateLimiter, RequestContext
+from cartwise.server.slack_route import mount_slack
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, ui: bool =
         return RedirectResponse("/ui/" if ui else "/docs")
 
     if slack and settings.slack_bot_token and settings.slack_signing_secret:
-        _mount_slack(app, settings, rt)
+        mount_slack(app, settings, rt)
     elif slack:
         _explain_slack(app, settings)
     if ui:
@@ -112,13 +113,3 @@ def _explain_slack(app: FastAPI, settings: Settings) -> None:
             "detail": f"The Slack bot is not configured here: set {' and '.join(missing)} "
                       "(see the README's Slack section) and restart.",
             "missing": missing})
-
-
-def _mount_slack(app: FastAPI, settings: Settings, runtime: Runtime) -> None:
-    from cartwise.ui.slack import build_slack_app, slack_request_handler
-
-    handler = slack_request_handler(build_slack_app(settings, runtime))
-
-    @app.post("/slack/events", include_in_schema=False)
-    async def slack_events(request: Request) -> Response:
-        return await handler.handle(request)

@@ -8,7 +8,7 @@ import hmac
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Response
+from fastapi import APIRouter, Header, HTTPException, Request, Response
 
 from cartwise.build import STAGES
 from cartwise.recsys.engine import STRATEGIES
@@ -43,13 +43,15 @@ def _part_details(name: str, part: Any) -> dict[str, Any]:
 
 
 @router.get("/health")
-def health(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
+def health(runtime: RuntimeDep, request: Request, response: Response) -> dict[str, Any]:
     """Each component and the chat model in use, answered at once (nothing is loaded or waited
     for). Each part has a ``state``: ``warming`` (the server loads the parts in the background
     after it starts; requests that need one wait for it), ``ok``, ``failed`` (with the
     ``error``) or ``idle`` (loaded on first use: a runtime that is not warmed). ``status`` is
     ``ok`` when no part is warming or failed, ``warming`` (HTTP 200) while some are loading,
-    ``degraded`` (HTTP 503) when a part failed or a stage is missing."""
+    ``degraded`` (HTTP 503) when a part failed or a stage is missing. The Slack bot, when
+    configured, is shown as the ``optional`` component ``slack`` (warming, ok or failed with
+    the reason) and never makes the server unhealthy."""
     s = runtime.services
     stages = _built(runtime)
     components: dict[str, dict[str, Any]] = {
@@ -67,14 +69,18 @@ def health(runtime: RuntimeDep, response: Response) -> dict[str, Any]:
             entry.update(runtime.model_info.to_dict())
         components[name] = entry
     components["sessions"] = {"ok": True, "state": OK, "kind": runtime.sessions.kind}
-    states = {c["state"] for c in components.values()}
-    failed = FAILED in states or not all(c["ok"] for c in components.values()
-                                         if c["state"] in (OK, IDLE))
+    slack = getattr(request.app.state, "slack", None)
+    if slack is not None:  # optional: shown, but it never makes the server unhealthy
+        components["slack"] = slack.status()
+    needed = [c for c in components.values() if not c.get("optional")]
+    states = {c["state"] for c in needed}
+    failed = FAILED in states or not all(c["ok"] for c in needed if c["state"] in (OK, IDLE))
     if failed:
         response.status_code = 503
     status = "degraded" if failed else "warming" if WARMING in states else "ok"
     return {"status": status, "components": components,
-            "warming": sorted(n for n, c in components.items() if c["state"] == WARMING),
+            "warming": sorted(n for n, c in components.items()
+                              if c["state"] == WARMING and not c.get("optional")),
             "retraining": runtime.retraining}
 
 

@@ -580,3 +580,57 @@ def test_recent_keys_is_bounded_and_thread_safe() -> None:
     for t in threads:
         t.join()
     assert sorted(wins) == [False] * 7 + [True]
+
+
+# --- the bot inside the server: optional, never blocking start-up ----------------------------
+
+
+def test_the_server_starts_when_slack_rejects_the_token_and_recovers(
+        standin: SlackStandIn, demo_settings: Settings, demo_runtime: Runtime) -> None:
+    """Slack answering 'invalid_auth' (or not at all) at start-up does not stop the server:
+    /health names the reason under the optional ``slack`` component and stays healthy,
+    /slack/events answers a JSON 503, and once Slack accepts the token the next event builds
+    the bot and is answered."""
+    from cartwise.server.app import create_app
+
+    settings = slack_settings(demo_settings, standin)
+    standin.token = "xoxb-another-token"  # Slack rejects the bot's token for now
+    app = create_app(settings, demo_runtime, ui=False)
+    bot = app.state.slack
+    bot.retry_seconds = 0.0
+    assert bot.wait_started(30)
+    with LiveServer(app, name="cartwise-slack-retry") as server, \
+            httpx.Client(base_url=server.url, timeout=30) as http:
+        health = http.get("/health")
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        slack = health.json()["components"]["slack"]
+        assert slack["state"] == "failed" and slack["optional"] and "invalid_auth" in slack["error"]
+        verify = {"token": "legacy", "challenge": "c-123", "type": "url_verification"}
+        r = BotServer(http).send(verify)
+        assert r.status_code == 503 and "invalid_auth" in r.json()["detail"]
+        standin.token = TOKEN  # Slack takes the token now
+        r = BotServer(http).send(verify)
+        assert r.status_code == 200 and r.json()["challenge"] == "c-123"
+        assert http.get("/health").json()["components"]["slack"]["state"] == "ok"
+
+
+def test_the_server_starts_when_slack_cannot_be_reached(demo_settings: Settings,
+                                                        demo_runtime: Runtime) -> None:
+    import socket
+
+    from cartwise.server.app import create_app
+
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}/api/"
+    settings = demo_settings.model_copy(update={
+        "slack_bot_token": SecretStr(TOKEN), "slack_signing_secret": SecretStr(SECRET),
+        "slack_api_url": closed})
+    app = create_app(settings, demo_runtime, ui=False)
+    assert app.state.slack.wait_started(60)
+    with LiveServer(app, name="cartwise-slack-down") as server, \
+            httpx.Client(base_url=server.url, timeout=30) as http:
+        health = http.get("/health").json()
+        assert health["status"] == "ok" and health["components"]["slack"]["state"] == "failed"
+        assert BotServer(http).send({"type": "url_verification", "challenge": "x"}
+                                    ).status_code == 503
