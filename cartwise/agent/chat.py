@@ -285,11 +285,12 @@ class ChatService:
         streamed: list[str] = []
         error = None
         modes = ["updates", "messages"] if tokens else ["updates"]
+        question = HumanMessage(text, id=uuid.uuid4().hex)
+        # durability "exit": the session is written once, when the turn ends
+        run = self.agent.stream({"messages": [question]}, self._config(sid),
+                                stream_mode=modes, durability="exit")
         try:
-            # durability "exit": the session is written once, when the turn ends
-            for mode, data in self.agent.stream(
-                    {"messages": [HumanMessage(text)]}, self._config(sid),
-                    stream_mode=modes, durability="exit"):
+            for mode, data in run:
                 if mode == "messages":
                     chunk, meta = data
                     piece = text_of(chunk) if isinstance(chunk, BaseMessage) else ""
@@ -314,6 +315,10 @@ class ChatService:
                             steps.append(step)
                             yield {"type": "tool_result", **step.to_dict(with_result=True),
                                    "id": step.id}
+        except GeneratorExit:  # the client left before the answer: the turn is taken back
+            run.close()  # (the graph saves what it had when it stops)
+            self._take_back(sid, str(question.id))
+            raise
         except self._errors as exc:
             log.warning("chat model %s failed: %s", self.model.provider, exc)
             error = "chat_model_unavailable"
@@ -414,6 +419,19 @@ class ChatService:
         self._prune(session_id)
         self.feedback.forget(session_id, removed)
         return removed
+
+    def _take_back(self, session_id: str, question_id: str) -> None:
+        """Remove the turn that question ``question_id`` began (a turn cut before its answer:
+        kept, a client's retry would ask it twice)."""
+        messages = self._messages(session_id)
+        start = next((i for i, m in enumerate(messages) if str(m.id) == question_id), None)
+        if start is None:
+            return
+        self.agent.update_state(self._config(session_id), {"messages": [
+            RemoveMessage(id=str(m.id)) for m in messages[start:]]})
+        self._prune(session_id)
+        log.info("chat: a turn of session %s was cut before its answer and taken back",
+                 session_id)
 
     def rate(self, session_id: str, turn_id: str | None, rating: Rating | None) -> str:
         """Store a thumbs ``"up"`` or ``"down"`` (None: take it back) with turn ``turn_id``

@@ -258,16 +258,32 @@ def shown_ratings(items: Sequence[Mapping[str, Any]], history: Sequence[Mapping[
     return out
 
 
+#: What the chat shows after a stopped answer; such a turn is not stored (the server takes a
+#: turn cut before its answer back).
+STOPPED = "_Stopped._"
+
+
 def turn_at(history: Sequence[Mapping[str, Any]], index: int) -> int | None:
-    """The turn that chat message ``index`` belongs to, counted from the end (0: the last
-    turn), or None before the first question. Counting from the end matches the stored
-    session even when its oldest turns have left the session window."""
+    """The stored turn that chat message ``index`` belongs to, counted from the end (0: the
+    last stored turn), or None before the first question and for a stopped turn (not stored).
+    Counting from the end matches the stored session even when its oldest turns have left the
+    session window; stopped turns are skipped, since the session does not hold them."""
     if not history:
         return None
     index = max(0, min(index, len(history) - 1))
-    before = sum(1 for m in history[:index + 1] if m.get("role") == "user")
-    total = sum(1 for m in history if m.get("role") == "user")
-    return None if before == 0 else total - before
+    starts = [i for i, m in enumerate(history) if m.get("role") == "user"]
+    ends = [*starts[1:], len(history)]
+    mine = next((n for n, (a, b) in enumerate(zip(starts, ends, strict=True))
+                 if a <= index < b), None)
+    if mine is None:
+        return None
+
+    def stored(n: int) -> bool:
+        return history[ends[n] - 1].get("content") != STOPPED
+
+    if not stored(mine):
+        return None
+    return sum(1 for n in range(mine + 1, len(starts)) if stored(n))
 
 
 def turn_start(history: Sequence[Mapping[str, Any]], index: int) -> int | None:

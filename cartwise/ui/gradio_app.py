@@ -37,6 +37,7 @@ from cartwise.tools.schemas import AnomalyMetric, FunnelBy, SalesBy, Strategy, T
 from cartwise.ui import analytics_view as av
 from cartwise.ui import conversations as convs
 from cartwise.ui.chat_view import (
+    STOPPED,
     History,
     chat_turn,
     model_line,
@@ -218,7 +219,7 @@ def rate_answer(runtime: Runtime, history: History, session_id: str, index: int,
 
 def stopped(history: History) -> History:
     """The page after a stop: the partial answer marked as stopped."""
-    return [*history, {"role": "assistant", "content": "_Stopped._"}]
+    return [*history, {"role": "assistant", "content": STOPPED}]
 
 
 # ------------------------------------------------------------------------------ the tabs

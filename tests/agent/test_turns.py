@@ -4,6 +4,7 @@ streamed in chunks."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,35 @@ def test_in_chunks_joins_text_pieces_and_keeps_the_rest() -> None:
                                         "done"]
     assert [e["text"] for e in out if e["type"] == "text"] == ["a", "bcdef", "x", "X"]
     assert "".join(e["text"] for e in list(in_chunks(events, 0))[1:7]) == "abcdef"
+
+
+def test_a_turn_cut_before_its_answer_is_taken_back(demo_settings, demo_services) -> None:  # type: ignore[no-untyped-def]
+    """A client that leaves mid-stream (a closed connection, Stop in the UI) leaves no half
+    turn behind, so asking again does not store the question twice; earlier turns stay."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from cartwise.agent.factory import build_chat_service
+    from cartwise.agent.memory import Sessions
+    from cartwise.agent.models import ChatModelInfo
+    from tests.agent.fakes import SlowTextModel
+
+    settings = demo_settings.model_copy(update={"chat_grounding": "off"})
+    model = SlowTextModel(text="one two three four five six", delay=0.05)
+    chat = build_chat_service(settings, demo_services, Sessions(InMemorySaver(), "memory", ""),
+                              model=(model, ChatModelInfo("openai_compatible", "slow")))
+    sid = new_session_id()
+    chat.reply(sid, "first question")
+    events = chat.stream(sid, "second question")
+    assert next(e for e in events if e["type"] == "text")  # the answer has begun
+    events.close()  # the client goes
+    for _ in range(100):  # the turn's thread takes it back once the graph has stopped
+        if [m["content"] for m in chat.history(sid) if m["role"] == "user"] == [
+                "first question"]:
+            break
+        time.sleep(0.05)
+    history = chat.history(sid)
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    assert history[1]["content"].strip() == "one two three four five six"
+    chat.reply(sid, "second question")  # the retry
+    assert [m["content"] for m in chat.history(sid) if m["role"] == "user"] == [
+        "first question", "second question"]

@@ -205,6 +205,19 @@ def test_delete_and_rename(demo_runtime: Runtime) -> None:
     assert demo_runtime.chat.history(sid) == []
 
 
+def test_a_stopped_turn_is_not_counted_against_the_stored_ones() -> None:
+    """The server takes a stopped turn back, so the page's turns map to the stored ones
+    without it: the answer before a stopped turn is still the last stored turn."""
+    from cartwise.ui.chat_view import turn_at
+
+    page = [{"role": "user", "content": "q1"}, {"role": "assistant", "content": "a1"},
+            {"role": "user", "content": "q2"}, {"role": "assistant", "content": "half"},
+            {"role": "assistant", "content": ui.STOPPED},
+            {"role": "user", "content": "q3"}, {"role": "assistant", "content": "a3"}]
+    assert [turn_at(page, i) for i in range(len(page))] == [1, 1, None, None, None, 0, 0]
+    assert turn_at(ui.stopped(page[:4]), 1) == 0
+
+
 def test_stopped_marks_the_answer() -> None:
     assert ui.stopped([{"role": "user", "content": "hi"}])[-1] == {
         "role": "assistant", "content": "_Stopped._"}
