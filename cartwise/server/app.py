@@ -4,7 +4,8 @@ at ``/ui`` and the Slack bot at ``/slack/events``, all over one :class:`~cartwis
 ``create_app(settings)`` opens the store (checked at once: a missing stage fails here) and
 serves at once while a background thread loads the services and the chat model (``/health``
 says which parts are still warming; a request that needs one waits for it, up to
-``Settings.warm_wait`` seconds); the app's lifespan closes them at shutdown.
+``Settings.warm_wait`` seconds); the app's lifespan closes them at shutdown. Prometheus
+metrics, in the app's own registry, are at ``/metrics`` (:mod:`cartwise.server.metrics`).
 ``create_app(settings, runtime)`` serves a runtime the caller owns (tests). Nothing is
 built at import.
 """
@@ -25,6 +26,7 @@ from cartwise.runtime import Runtime
 from cartwise.server import routes_chat, routes_meta, routes_tools
 from cartwise.server.docs import install_offline_docs
 from cartwise.server.errors import install_error_handlers
+from cartwise.server.metrics import count_rate_limited, install_metrics
 from cartwise.server.middleware import RateLimiter, RequestContext
 from cartwise.server.slack_route import mount_slack
 
@@ -69,7 +71,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, ui: bool =
                   description="A conversational agent over a shop's recommendation, search and "
                               "analytics tools: chat, REST over the tools, and operations.")
     app.state.runtime = rt
-    app.state.rate_limiter = RateLimiter(settings.chat_rate_limit)
+    app.state.rate_limiter = count_rate_limited(RateLimiter(settings.chat_rate_limit))
     install_error_handlers(app)
     install_offline_docs(app)
     if settings.cors_origins:
@@ -77,6 +79,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None, *, ui: bool =
                            allow_methods=["*"], allow_headers=["*"],
                            expose_headers=["X-Request-ID"])
     app.add_middleware(RequestContext)
+    install_metrics(app, lambda: app.state.runtime)  # outermost: counts the 413s too
 
     app.include_router(routes_chat.router)
     app.include_router(routes_tools.router)

@@ -16,9 +16,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from cartwise.agent.chat import SESSION_ID_PATTERN, ChatService
+from cartwise.agent.chat import SESSION_ID_PATTERN, ChatService, ToolStep
 from cartwise.agent.feedback import Rating
 from cartwise.server.deps import ChatDep
+from cartwise.server.metrics import record_chat_turn
 from cartwise.tools.charts import ChartSpec, turn_chart_specs
 
 router = APIRouter(tags=["chat"])
@@ -91,6 +92,7 @@ def chat_turn(body: ChatRequest, chat: ChatDep) -> dict[str, Any]:
     the charts of the tool results."""
     _checked(chat, body)
     turn = chat.reply(body.session_id, body.message)
+    record_chat_turn(turn.error, turn.tool_calls)
     return {**turn.to_dict(),
             "chart_specs": turn_chart_specs((s.name, s.result) for s in turn.tool_calls)}
 
@@ -109,13 +111,16 @@ def chat_stream(body: ChatRequest, chat: ChatDep) -> StreamingResponse:
     def events() -> Iterator[str]:
         called: list[str] = []  # tool call ids in call order (results come as they finish)
         results: dict[str, tuple[str, Any]] = {}
+        steps: list[ToolStep] = []  # for the metrics
         for event in chat.stream(body.session_id, body.message):
             if event["type"] == "tool_call":
                 called.append(str(event["id"]))
             elif event["type"] == "tool_result":
                 results[str(event["id"])] = (event["name"], event.get("result"))
+                steps.append(ToolStep(**{k: v for k, v in event.items() if k != "type"}))
                 event = {k: v for k, v in event.items() if k != "result"}
             elif event["type"] == "done":
+                record_chat_turn(event.get("error"), steps, mode="stream")
                 ordered = sorted(results, key=lambda i: called.index(i) if i in called
                                  else len(called))
                 specs = turn_chart_specs(results[i] for i in ordered)

@@ -9,6 +9,7 @@ same charts as Vega-Lite v5 specs (:mod:`cartwise.tools.charts`), for any client
 
 from __future__ import annotations
 
+import time
 from typing import Any, Literal, cast
 
 from fastapi import APIRouter, Query, Response
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Query, Response
 from cartwise.errors import UnknownUser
 from cartwise.server.deps import ServicesDep
 from cartwise.server.errors import not_found, raise_for_result
+from cartwise.server.metrics import record_tool_call
 from cartwise.services import Services
 from cartwise.tools import results as r
 from cartwise.tools.charts import attach_chart_specs, with_chart_specs
@@ -37,10 +39,12 @@ _NOT_FOUND = {404: {"model": r.Failure, "description": "Unknown user or product 
 
 def _result(services: Services, name: str, where: str = "query", **args: Any
             ) -> r.ToolResult:
-    """Tool ``name``'s result (None arguments left out) with its chart specs, if charted."""
-    result = raise_for_result(run_tool(services, name, {k: v for k, v in args.items()
-                                                        if v is not None}), where)
-    return attach_chart_specs(name, result)
+    """Tool ``name``'s result (None arguments left out) with its chart specs, if charted; the
+    call is counted and timed in the app's metrics."""
+    t0 = time.perf_counter()
+    result = run_tool(services, name, {k: v for k, v in args.items() if v is not None})
+    record_tool_call(name, time.perf_counter() - t0, result)
+    return attach_chart_specs(name, raise_for_result(result, where))
 
 
 def _respond(result: r.ToolResult) -> Response:
