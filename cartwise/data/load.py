@@ -84,7 +84,7 @@ def resolve_source(
     else:
         if catalog_dir is not None:
             raise ConfigError("a catalogue folder is only read with the Instacart layout")
-        files = tuple(_transaction_files(path))
+        files = tuple(_transaction_files(path, column_map))
     if funnel_dir is None:
         funnel_dir = funnel.find_funnel_dir(path)
     elif not Path(funnel_dir).is_dir():
@@ -103,21 +103,46 @@ def _detect(path: Path) -> str:
         "aisles.csv, departments.csv, order_products__*.csv; or only order_products*.csv "
         "baskets, with the catalogue beside them or in --catalog DIR) or a transaction log CSV "
         "(invoice, "
-        "stock code, quantity, date, price, customer columns); pass --layout to say which",
+        "stock code, quantity, date, price, customer columns); pass --layout to say which"
+        + _csv_problems(path),
         path=path,
     )
 
 
-def _transaction_candidates(folder: Path) -> list[Path]:
-    return [p for p in sorted(folder.glob("*.csv")) if transactions.looks_like_transactions(p)]
+def _csv_problems(folder: Path, column_map: Mapping[str, str] | None = None) -> str:
+    """What each CSV file of ``folder`` lacks to be a transaction log, as a message tail
+    ("; the CSV files looked at: a.csv: no Quantity column (...); headers: ...")."""
+    csvs = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    if not csvs:
+        return "; the folder has no .csv file"
+    problems = [transactions.header_problem(p, column_map) or f"{p.name}: a transaction log"
+                for p in csvs]
+    return "; the CSV files looked at: " + " | ".join(problems)
 
 
-def _transaction_files(path: Path) -> list[Path]:
+def _transaction_candidates(folder: Path, column_map: Mapping[str, str] | None = None
+                            ) -> list[Path]:
+    """The CSV files of ``folder`` whose headers hold every required transaction field."""
+    return [p for p in sorted(folder.glob("*.csv"))
+            if transactions.header_problem(p, column_map) is None]
+
+
+def _transaction_files(path: Path, column_map: Mapping[str, str] | None = None) -> list[Path]:
+    """The transaction-log files of ``path`` (the file itself, or the folder's matching CSVs).
+
+    Raises:
+        DataError: no CSV file of the folder is a transaction log; the message names each file
+            looked at and the columns it lacks.
+    """
     if path.is_file():
         return [path]
-    files = _transaction_candidates(path)
+    files = _transaction_candidates(path, column_map)
     if not files:
-        raise DataError("no transaction-log CSV file in this folder", path=path)
+        raise DataError("no transaction-log CSV file in this folder" + _csv_problems(
+            path, column_map), path=path)
+    skipped = sorted(set(path.glob("*.csv")) - set(files))
+    for p in skipped:
+        log.info("not a transaction log, skipped: %s", transactions.header_problem(p, column_map))
     return files
 
 

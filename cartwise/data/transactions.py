@@ -238,6 +238,43 @@ def resolve_columns(
     return found
 
 
+def _label(field_name: str) -> str:
+    """A field's usual header, for messages (``quantity`` -> ``Quantity``)."""
+    return DEFAULT_COLUMNS[field_name][0]
+
+
+def header_problem(path: Path, column_map: Mapping[str, str] | None = None) -> str | None:
+    """Why ``path`` is not a transaction-log CSV file, or None when it is one (no exception).
+
+    The reason names the file and every required field without a column, with the spellings
+    looked for and the headers found, e.g. ``orders.csv: no Quantity column (looked for
+    quantity, qty, units, quantityordered); headers: 'Invoice', 'Date'``; or says that the file
+    cannot be read. Header spellings are matched as :func:`resolve_columns` matches them.
+
+    Raises:
+        ConfigError: ``column_map`` names a field that does not exist.
+    """
+    path = Path(path)
+    try:
+        header = read_header(path)
+    except (DataError, OSError, ValueError) as exc:
+        reason = exc.message if isinstance(exc, DataError) else str(exc)
+        return f"{path.name}: not a readable CSV file ({reason})"
+    _, missing = _match_columns(header, column_map)
+    if not missing:
+        return None
+    wanted = dict(column_map or {})
+    lacks = []
+    for field_name in missing:
+        if field_name in wanted:
+            lacks.append(f"no {wanted[field_name]!r} column (the column map's {field_name!r})")
+        else:
+            lacks.append(f"no {_label(field_name)} column (looked for "
+                         f"{', '.join(DEFAULT_COLUMNS[field_name])}, in any case)")
+    found = ", ".join(map(repr, header)) or "none"
+    return f"{path.name}: {'; '.join(lacks)}; headers: {found}"
+
+
 def looks_like_transactions(path: Path) -> bool:
     """True if ``path`` is a CSV file whose header names every required field (no exception)."""
     try:
