@@ -1,12 +1,14 @@
 """The one place where Cartwise's parts are wired together.
 
 ``build_services(settings)`` opens the built store and checks, cheaply, that every stage is there
-in the format this Cartwise reads (a missing or old store fails at once). Each part is loaded
-the first time something asks for it, once, and then kept: the catalogue (products, departments,
-shoppers), then over it the recommenders, the analytics and the product search (Qdrant over the
-product embeddings, with the query embedder). A command that needs only the recommenders never
-loads the embedding model; a server warms every part in the background (:meth:`Services.warm`)
-and reports which are still warming (:meth:`Services.status`). Nothing is loaded at import.
+in the format this Cartwise reads, with every file its writer wrote at the size it was written (a
+missing or old store, or a missing or truncated file, fails at once, naming it). Each part is
+loaded the first time something asks for it, once, and then kept: the catalogue (products,
+departments, shoppers), then over it the recommenders, the analytics and the product search (Qdrant
+over the product embeddings, with the query embedder). A command that needs only the recommenders
+never loads the embedding model; a server warms every part in the background
+(:meth:`Services.warm`) and reports which are still warming (:meth:`Services.status`). Nothing is
+loaded at import.
 """
 
 from __future__ import annotations
@@ -271,16 +273,19 @@ _LOADERS: dict[str, Callable[[Services], Any]] = {
 
 
 def check_store(store: Store) -> dict[str, dict[str, Any]]:
-    """Every stage's manifest, checked: present and in the format this Cartwise reads. Reads
-    only the manifests (milliseconds).
+    """Every stage's manifest, checked: present, in the format this Cartwise reads, and every
+    file the stage's writer wrote there with its size (:meth:`Store.check_files`). Reads only
+    the manifests and stats the files (milliseconds).
 
     Raises:
-        StoreError: a stage is missing (run ``cartwise build``) or was written in another
-            format version (the same errors the stages raise when they are opened).
+        StoreError: a stage is missing (run ``cartwise build``), was written in another format
+            version (the same errors the stages raise when they are opened), or lacks a file or
+            has one of another size (naming the stage and the file).
     """
     manifests = {}
     for name, version in STAGE_FORMATS.items():
-        _, manifests[name] = store.open_stage(name, version)
+        folder, manifests[name] = store.open_stage(name, version)
+        store.check_files(name, folder, manifests[name])
     return manifests
 
 
@@ -290,7 +295,8 @@ def build_services(settings: Settings, store: Store | None = None,
     part loaded on first use (``warm``: load every part now).
 
     Raises:
-        StoreError: a stage is missing or incompatible (run ``cartwise build``); with ``warm``,
+        StoreError: a stage is missing or incompatible (run ``cartwise build``), or one of its
+            files is missing or damaged (named); with ``warm``,
             also a stage that does not load (damaged, built from another catalogue).
     """
     store = store or Store(settings.store_path)

@@ -13,7 +13,9 @@ A stage is written into a hidden temporary folder and published by renaming it t
 name and atomically replacing the stage's symlink (``os.replace``). A build that fails or is
 killed at any point leaves the previous version in place and loadable; leftovers of killed builds
 are removed by the next build. Every stage folder carries a ``manifest.json`` (format version,
-library versions, a hash of the inputs, the build settings), checked when the stage is opened.
+library versions, a hash of the inputs, the build settings), checked when the stage is opened,
+and the list of files the stage's writer wrote with their sizes (``files``), which
+:meth:`Store.check_files` compares with the disk before anything is served.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ import json
 import logging
 import os
 import shutil
+import stat
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -40,6 +44,18 @@ from cartwise.errors import StoreError
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+#: Manifest key: every file the stage's writer wrote, path relative to the stage folder (POSIX
+#: separators) -> its size in bytes. Recorded by :meth:`Store.write_stage`, so the list is what
+#: the writer wrote and cannot drift from it.
+FILES_KEY = "files"
+#: Manifest key: sub-folders whose files another engine owns and may rewrite when it opens them
+#: (the embedded Qdrant index updates its config): checked to exist and hold files, not file by
+#: file.
+OPAQUE_DIRS_KEY = "opaque_dirs"
+#: What a loader meets when a stage file is missing, truncated or not what it should be.
+READ_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, KeyError, IndexError,
+                                                EOFError, zipfile.BadZipFile)
+REBUILD_HINT = "run `cartwise build --force`"
 _TMP_PREFIX = ".tmp-"
 _LIBRARIES = ("numpy", "pandas", "pyarrow", "scipy", "implicit", "qdrant-client",
               "sentence-transformers")
@@ -136,6 +152,47 @@ class Store:
             )
         return self.stage_dir(stage).resolve(), manifest
 
+    def check_files(self, stage: str, folder: Path, manifest: dict[str, Any]) -> None:
+        """Check, cheaply (one ``stat`` per file, nothing read), that every file the writer of
+        ``stage`` wrote into ``folder`` is there with the size it was written with, and that its
+        opaque folders hold files. A manifest written before files were listed is not checked.
+
+        Raises:
+            StoreError: naming the store, the stage and the first missing or damaged file.
+        """
+        files = manifest.get(FILES_KEY)
+        if not isinstance(files, dict):
+            return
+        for rel, size in files.items():
+            try:
+                st = (folder / rel).stat()
+            except FileNotFoundError:
+                raise StoreError(self._problem(stage, f"is missing {rel}")) from None
+            except OSError as exc:
+                raise StoreError(self._problem(stage, f"cannot read {rel} ({exc})")) from exc
+            if not stat.S_ISREG(st.st_mode):
+                raise StoreError(self._problem(stage, f"has {rel} but it is not a file"))
+            if st.st_size != size:
+                raise StoreError(self._problem(
+                    stage, f"has a damaged {rel} ({st.st_size:,} bytes; {size:,} when built)"))
+        for rel in manifest.get(OPAQUE_DIRS_KEY, []):
+            d = folder / rel
+            if not d.is_dir() or not any(d.iterdir()):
+                raise StoreError(self._problem(stage, f"is missing {rel}/ (or it is empty)"))
+
+    def file_error(self, stage: str, rel: str | Path, exc: BaseException) -> StoreError:
+        """The error for a loader that met ``exc`` reading the file ``rel`` of ``stage``:
+        "store R: stage S is missing F; run `cartwise build --force`" (or "has a damaged F
+        (why)")."""
+        rel = Path(rel).as_posix()
+        if isinstance(exc, FileNotFoundError):
+            return StoreError(self._problem(stage, f"is missing {rel}"))
+        return StoreError(self._problem(stage, f"has a damaged {rel} ({type(exc).__name__}: "
+                                               f"{exc})"))
+
+    def _problem(self, stage: str, what: str) -> str:
+        return f"store {self.root}: stage {stage} {what}; {REBUILD_HINT}"
+
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """Hold the store's build lock; raise :class:`StoreError` if another build holds it."""
@@ -152,12 +209,15 @@ class Store:
             fh.close()
 
     @contextlib.contextmanager
-    def write_stage(self, stage: str, manifest: dict[str, Any]) -> Iterator[Path]:
+    def write_stage(self, stage: str, manifest: dict[str, Any],
+                    opaque_dirs: Sequence[str] = ()) -> Iterator[Path]:
         """Yield an empty folder to write ``stage`` into; publish it atomically on success.
 
         The caller must hold :meth:`lock`. ``manifest`` (JSON-able) is completed with the format
-        of the store, the Cartwise and library versions and the build time, and written last.
-        On an exception nothing is published and the temporary folder is removed.
+        of the store, the Cartwise and library versions, the build time and every file written
+        with its size (:data:`FILES_KEY`; the files under ``opaque_dirs``, sub-folders another
+        engine owns, are not listed: the folders are, under :data:`OPAQUE_DIRS_KEY`), and written
+        last. On an exception nothing is published and the temporary folder is removed.
         """
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = self.root / f"{_TMP_PREFIX}{stage}-{uuid.uuid4().hex[:8]}"
@@ -170,6 +230,8 @@ class Store:
                 "cartwise_version": __version__,
                 "libraries": library_versions(),
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                FILES_KEY: _file_sizes(tmp, opaque_dirs),
+                OPAQUE_DIRS_KEY: list(opaque_dirs),
             }
             _write_json(tmp / MANIFEST, full)
             self._publish(stage, tmp)
@@ -202,6 +264,18 @@ class Store:
                     p.unlink(missing_ok=True)
                 else:
                     shutil.rmtree(p, ignore_errors=True)
+
+
+def _file_sizes(folder: Path, opaque_dirs: Sequence[str]) -> dict[str, int]:
+    """Every regular file under ``folder`` (outside ``opaque_dirs``) -> its size, sorted."""
+    skip = {Path(d).parts[0] for d in opaque_dirs}
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if rel.parts[0] in skip or not p.is_file() or p.is_symlink():
+            continue
+        out[rel.as_posix()] = p.stat().st_size
+    return out
 
 
 def _write_json(path: Path, obj: Any) -> None:

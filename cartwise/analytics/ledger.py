@@ -32,6 +32,7 @@ from cartwise.analytics import periods
 from cartwise.analytics.clock import TIMESTAMPS, Timeline
 from cartwise.analytics.index import TableIndex
 from cartwise.errors import StoreError
+from cartwise.store import READ_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -239,13 +240,20 @@ def load_ledger(folder: Path) -> Ledger:
         StoreError: a file is missing or unreadable.
     """
     src = folder / LEDGER_DIR
+    name = META_FILE
     try:
-        meta = json.loads((src / META_FILE).read_text(encoding="utf-8"))
-        arrays = {f.name: np.load(src / f"{f.name}.npy", mmap_mode="r", allow_pickle=False)
-                  for f in fields(Ledger) if f.name not in meta and not f.name.startswith("_")}
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"the order ledger in {src} is incomplete or unreadable ({exc}): "
-                         "rebuild the store with `cartwise build --force`") from exc
+        meta = json.loads((src / name).read_text(encoding="utf-8"))
+        arrays = {}
+        for f in fields(Ledger):
+            if f.name in meta or f.name.startswith("_"):
+                continue
+            name = f"{f.name}.npy"
+            arrays[f.name] = np.load(src / name, mmap_mode="r", allow_pickle=False)
+    except READ_ERRORS as exc:
+        what = (f"is missing {name}" if isinstance(exc, FileNotFoundError)
+                else f"has a damaged {name} ({type(exc).__name__}: {exc})")
+        raise StoreError(f"the order ledger in {src} {what}: rebuild the store with "
+                         "`cartwise build --force`") from exc
     return Ledger(**arrays, **meta)
 
 

@@ -31,6 +31,7 @@ from cartwise.analytics.source import Favourites
 from cartwise.analytics.stats import spending_bounds, spending_segment, top_categories, user_stats
 from cartwise.analytics.value_churn import FALLBACK, churn_reason, value_and_churn
 from cartwise.errors import StoreError
+from cartwise.store import READ_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -232,17 +233,24 @@ class Precomputed:
     @classmethod
     def load(cls, folder: Path) -> Precomputed:
         """Read what :meth:`save` wrote; :class:`StoreError` when a file is missing or broken."""
+        name = CONTEXT_FILE
         try:
-            ctx = json.loads((folder / CONTEXT_FILE).read_text(encoding="utf-8"))
+            ctx = json.loads((folder / name).read_text(encoding="utf-8"))
             params = AnalyticsParams.from_dict(ctx.pop("params", {}))
-            users = pd.read_parquet(folder / USERS_FILE)
-            products = pd.read_parquet(folder / PRODUCTS_FILE)
-            with np.load(folder / FAVOURITES_FILE, allow_pickle=False) as z:
+            name = USERS_FILE
+            users = pd.read_parquet(folder / name)
+            name = PRODUCTS_FILE
+            products = pd.read_parquet(folder / name)
+            name = FAVOURITES_FILE
+            with np.load(folder / name, allow_pickle=False) as z:
                 fav = {k: z[k] for k in z.files}
-            results = json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError) as exc:
-            raise StoreError(f"the analytics stage in {folder} is incomplete or unreadable "
-                             f"({exc}): rebuild it with `cartwise build --force`") from exc
+            name = RESULTS_FILE
+            results = json.loads((folder / name).read_text(encoding="utf-8"))
+        except READ_ERRORS as exc:
+            what = (f"is missing {name}" if isinstance(exc, FileNotFoundError)
+                    else f"has a damaged {name} ({type(exc).__name__}: {exc})")
+            raise StoreError(f"the analytics stage in {folder} {what}: rebuild it with "
+                             "`cartwise build --force`") from exc
         partners = (Partners.load(folder / PARTNERS_FILE)
                     if (folder / PARTNERS_FILE).is_file() else None)
         ledger = load_ledger(folder) if (folder / LEDGER_DIR).is_dir() else None

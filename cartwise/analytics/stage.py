@@ -181,6 +181,9 @@ def load_analytics(store: Store, catalog: Catalog) -> Analytics:
     if manifest.get("data_hash") != _data_hash(store):
         raise StoreError(f"the analytics stage in {store.root} was built from other data than "
                          "its data stage: rebuild it with `cartwise build`")
+    # partners.npz and the ledger are written only when there is something to write: only the
+    # manifest's file list knows whether one is missing (rather than never built)
+    store.check_files(STAGE, folder, manifest)
     pre = Precomputed.load(folder)
     funnel = load_data(store, tables=SERVE_TABLES)
     source = PrecomputedReader(pre, funnel.funnel_users, funnel.funnel_events)

@@ -26,7 +26,7 @@ from cartwise.data.schema import (
     to_arrow,
 )
 from cartwise.errors import StoreError
-from cartwise.store import StageResult, Store, hash_files
+from cartwise.store import READ_ERRORS, StageResult, Store, hash_files
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,8 @@ def load_data(store: Store, tables: tuple[str, ...] | None = None) -> CanonicalD
             canonical columns, so callers that need only products need not load 32M lines.
 
     Raises:
-        StoreError: there is no data stage, or it has another format version.
+        StoreError: there is no data stage, it has another format version, or a table or the
+            load report is missing or damaged (naming the file).
     """
     folder, manifest = store.open_stage(STAGE, FORMAT_VERSION)
     wanted = set(tables) if tables is not None else set(TABLES)
@@ -107,7 +108,10 @@ def load_data(store: Store, tables: tuple[str, ...] | None = None) -> CanonicalD
         if not path.is_file():
             frames[name] = None
             continue
-        table = pq.read_table(path).cast(schema) if name in wanted else schema.empty_table()
+        try:
+            table = pq.read_table(path).cast(schema) if name in wanted else schema.empty_table()
+        except READ_ERRORS as exc:
+            raise store.file_error(STAGE, path.name, exc) from exc
         frames[name] = table.to_pandas()
     missing = [n for n in REQUIRED_TABLES if frames[n] is None]
     if missing:
@@ -117,7 +121,7 @@ def load_data(store: Store, tables: tuple[str, ...] | None = None) -> CanonicalD
         orders=frames["orders"],
         order_lines=frames["order_lines"],
         users=frames["users"],
-        report=_read_report(folder, manifest),
+        report=_read_report(store, folder, manifest),
         funnel_users=frames["funnel_users"],
         funnel_events=frames["funnel_events"],
         currency=manifest.get("currency"),
@@ -127,11 +131,14 @@ def load_data(store: Store, tables: tuple[str, ...] | None = None) -> CanonicalD
 
 def read_report(store: Store) -> LoadReport:
     """The load report of the store's data stage (what was read, what each rule removed)."""
-    return _read_report(*store.open_stage(STAGE, FORMAT_VERSION))
+    return _read_report(store, *store.open_stage(STAGE, FORMAT_VERSION))
 
 
-def _read_report(folder: Path, manifest: dict[str, Any]) -> LoadReport:
+def _read_report(store: Store, folder: Path, manifest: dict[str, Any]) -> LoadReport:
     path = folder / REPORT
     if not path.is_file():
         return LoadReport(layout=str(manifest.get("source", {}).get("layout", "unknown")))
-    return LoadReport(**json.loads(path.read_text(encoding="utf-8")))
+    try:
+        return LoadReport(**json.loads(path.read_text(encoding="utf-8")))
+    except (*READ_ERRORS, TypeError) as exc:
+        raise store.file_error(STAGE, REPORT, exc) from exc

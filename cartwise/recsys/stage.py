@@ -39,7 +39,7 @@ from cartwise.recsys.models import MODELS, fit_models
 from cartwise.recsys.rerank import CYCLE_TOLERANCES, DEFAULT_CYCLE_TOLERANCE, TuningConfig
 from cartwise.recsys.service import Recommenders
 from cartwise.stages import STAGE_FORMATS
-from cartwise.store import StageResult, Store
+from cartwise.store import READ_ERRORS, StageResult, Store
 
 log = logging.getLogger(__name__)
 
@@ -188,11 +188,20 @@ def _result(m: dict[str, Any], rebuilt: bool, seconds: float,
                        timings or {})
 
 
+#: The user x item statistics, ids included.
+INTERACTIONS_FILE = "interactions.npz"
+
+
+def model_file(name: str) -> str:
+    """The file of the fitted arrays of model ``name`` (``model_als.npz``, ...)."""
+    return f"model_{name}.npz"
+
+
 def save_artifacts(folder: Path, x: Interactions, models: dict[str, Recommender]) -> None:
     """Write the interactions and every model's arrays into ``folder``."""
-    np.savez(folder / "interactions.npz", **x.arrays())
+    np.savez(folder / INTERACTIONS_FILE, **x.arrays())
     for name, model in models.items():
-        np.savez(folder / f"model_{name}.npz", **model.arrays())
+        np.savez(folder / model_file(name), **model.arrays())
 
 
 def load_recsys(store: Store, catalog: Catalog, tuning: TuningConfig | None = None
@@ -221,16 +230,21 @@ def _load_artifacts(store: Store) -> tuple[Interactions, dict[str, Recommender],
     """
     folder, manifest = store.open_stage(STAGE, FORMAT_VERSION)
     try:
-        with np.load(folder / "interactions.npz", allow_pickle=False) as z:
+        params = manifest["config"]["params"]
+    except (KeyError, TypeError) as exc:
+        raise StoreError(f"the recsys stage in {folder} has a manifest without the models' "
+                         f"parameters ({exc}): rebuild it with `cartwise build --force`") from exc
+    name = INTERACTIONS_FILE
+    try:
+        with np.load(folder / name, allow_pickle=False) as z:
             x = Interactions.from_arrays({k: z[k] for k in z.files})
         models: dict[str, Recommender] = {}
-        params = manifest["config"]["params"]
-        for name, (cls, _) in MODELS.items():
-            with np.load(folder / f"model_{name}.npz", allow_pickle=False) as z:
-                models[name] = cls.from_arrays({k: z[k] for k in z.files}, params[name])
-    except (OSError, KeyError, ValueError) as exc:
-        raise StoreError(f"the recsys stage in {folder} is incomplete or damaged ({exc}): "
-                         "rebuild it with `cartwise build --force`") from exc
+        for model, (cls, _) in MODELS.items():
+            name = model_file(model)
+            with np.load(folder / name, allow_pickle=False) as z:
+                models[model] = cls.from_arrays({k: z[k] for k in z.files}, params[model])
+    except READ_ERRORS as exc:
+        raise store.file_error(STAGE, name, exc) from exc
     _check_shapes(x, models, folder)
     return x, models, manifest
 

@@ -72,7 +72,7 @@ from cartwise.retrieval.search import ProductSearch
 from cartwise.retrieval.text import TEXT_VERSION
 from cartwise.retrieval.vectorstore import IndexSpec, VectorStore
 from cartwise.stages import STAGE_FORMATS
-from cartwise.store import StageResult, Store, hash_files
+from cartwise.store import READ_ERRORS, StageResult, Store, hash_files
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,8 @@ def build_retrieval_stage(
     }
     t1 = time.perf_counter()
     new_collection = None
-    with store.write_stage(STAGE, manifest) as tmp:
+    opaque = (INDEX_DIR,) if backend == "embedded" else ()  # Qdrant rewrites its config
+    with store.write_stage(STAGE, manifest, opaque_dirs=opaque) as tmp:
         catalog.to_parquet(tmp / CATALOG_FILE, index=False, compression="zstd")
         np.save(tmp / VECTORS_FILE, np.asarray(vectors, dtype=np.float16))
         if backend == "embedded":
@@ -339,9 +340,8 @@ def load_retrieval(
     spec = IndexSpec.from_dict(manifest["spec"])
     try:
         frame = pd.read_parquet(folder / CATALOG_FILE, columns=["product_id", "popularity"])
-    except (OSError, ValueError, KeyError) as exc:
-        raise StoreError(f"the retrieval stage in {folder} is incomplete or damaged ({exc}): "
-                         "rebuild it with `cartwise build --force`") from exc
+    except READ_ERRORS as exc:
+        raise store.file_error(STAGE, CATALOG_FILE, exc) from exc
     if not np.array_equal(frame["product_id"].to_numpy(dtype=np.int64), catalog.ids):
         raise StoreError(f"the product index holds {len(frame):,} products that are not the "
                          f"catalogue's {len(catalog):,}: rebuild the store with "
@@ -349,9 +349,8 @@ def load_retrieval(
     popularity = frame["popularity"].to_numpy(dtype=np.int64)
     try:
         vectors = np.load(folder / VECTORS_FILE, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"the retrieval stage in {folder} is incomplete or damaged ({exc}): "
-                         "rebuild it with `cartwise build --force`") from exc
+    except READ_ERRORS as exc:
+        raise store.file_error(STAGE, VECTORS_FILE, exc) from exc
     if vectors.shape != (len(catalog), embedder.dim):
         raise StoreError(f"the product vectors in {folder} have shape {vectors.shape}, not "
                          f"({len(catalog)}, {embedder.dim}): rebuild with `cartwise build --force`")

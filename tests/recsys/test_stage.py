@@ -78,7 +78,7 @@ def test_damaged_or_foreign_artifacts_are_clear_errors(demo_store: Store, tmp_pa
     folder = store.stage_dir("recsys")
     (folder / "model_item_cf.npz").write_bytes(b"not an npz")
     catalog = load_catalog(store)
-    with pytest.raises(StoreError, match="incomplete or damaged"):
+    with pytest.raises(StoreError, match="stage recsys has a damaged model_item_cf.npz"):
         load_recsys(store, catalog)
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["format_version"] = 99
