@@ -27,7 +27,7 @@ from cartwise.server import routes_chat, routes_meta, routes_tools
 from cartwise.server.docs import install_offline_docs
 from cartwise.server.errors import install_error_handlers
 from cartwise.server.metrics import count_rate_limited, install_metrics
-from cartwise.server.middleware import RateLimiter, RequestContext
+from cartwise.server.middleware import RateLimiter, RequestContext, error_body
 from cartwise.server.slack_route import mount_slack
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ def _explain_slack(app: FastAPI, settings: Settings) -> None:
 
     @app.post("/slack/events", include_in_schema=False)
     def slack_not_configured() -> JSONResponse:
-        return JSONResponse(status_code=503, content={
-            "detail": f"The Slack bot is not configured here: set {' and '.join(missing)} "
-                      "(see the README's Slack section) and restart.",
-            "missing": missing})
+        detail = (f"The Slack bot is not configured here: set {' and '.join(missing)} "
+                  "(see the README's Slack section) and restart.")
+        return JSONResponse(status_code=503, content=error_body(
+            "slack_not_configured", detail, detail=detail, missing=missing))

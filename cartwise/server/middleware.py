@@ -1,8 +1,10 @@
-"""Request ids and access logs, the request size limit, and the per-client rate limit."""
+"""Request ids and access logs, the one JSON error shape, the request body limit (counted as
+the body streams in), the last-resort JSON 500, and the per-client rate limit."""
 
 from __future__ import annotations
 
 import contextvars
+import json
 import logging
 import math
 import threading
@@ -20,6 +22,22 @@ log = logging.getLogger("cartwise.server.access")
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 
+#: Default request body limit: 1 MiB.
+MAX_BODY = 1 << 20
+
+
+def error_body(type_: str, message: str, **extra: Any) -> dict[str, Any]:
+    """The one JSON error shape: ``{"error": {"type", "message", "request_id"}, **extra}``.
+
+    ``type_`` is a stable snake_case name clients may branch on (``not_found``,
+    ``invalid_request``, ``payload_too_large``, ``internal_error``, ...); ``message`` is for
+    people; ``request_id`` is the current request's id (the ``X-Request-ID`` header, ``-``
+    outside a request). ``extra`` are the fields kept beside it for existing clients (FastAPI's
+    ``detail``, ``error_type``, ...)."""
+    return {"error": {"type": type_, "message": message, "request_id": request_id.get()},
+            **extra}
+
+
 class RequestIdFilter(logging.Filter):
     """Adds ``record.request_id`` (the current request's id) to every log record."""
 
@@ -28,13 +46,29 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-class RequestContext:
-    """ASGI middleware: gives each HTTP request an id (the client's ``X-Request-ID`` when it is
-    sane, else a new one), returns it in the ``X-Request-ID`` header, logs one access line per
-    request with the id, counts requests in the app's runtime (``counters``), and answers 413
-    to bodies announced larger than ``max_body`` bytes."""
+class BodyTooLarge(Exception):
+    """Raised by :class:`RequestContext` to stop an app whose request body passed the limit
+    (the 413 is already sent; anything the app sends afterwards is dropped)."""
 
-    def __init__(self, app: ASGIApp, max_body: int = 1 << 20) -> None:
+
+class RequestContext:
+    """ASGI middleware around every HTTP request.
+
+    * gives each request an id (the client's ``X-Request-ID`` when it is sane, else a new one),
+      returns it in the ``X-Request-ID`` header and sets :data:`request_id` for log records;
+    * logs one access line per request and counts requests in the app's runtime
+      (``counters``);
+    * refuses bodies over ``max_body`` bytes with a JSON 413 (:func:`error_body`,
+      ``payload_too_large``): at once when ``Content-Length`` announces more, else as soon
+      as the ``http.request`` messages received add up to more (chunked bodies included). The
+      rest of the body is never read: the app's next ``receive`` raises :class:`BodyTooLarge`,
+      nothing it sends afterwards goes out, and the server drops the connection;
+    * turns an exception the app did not handle into a JSON 500 (``internal_error``), logged
+      with its traceback and the request id; when the response had already started, the
+      exception is logged and the connection closed (the client sees a cut-off response).
+    """
+
+    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
         self.app = app
         self.max_body = max_body
 
@@ -54,33 +88,71 @@ class RequestContext:
             runtime.counters.incr("requests")
             if scope["path"].startswith("/chat"):
                 runtime.counters.incr("chat_requests")
-        status = {"code": 500}
+        state = {"status": 500, "started": False, "refused": False, "received": 0}
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                state["status"], state["started"] = message["status"], True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
             await send(message)
 
+        async def send_unless_refused(message: Message) -> None:
+            if not state["refused"]:
+                await send_with_id(message)
+
+        async def refuse() -> None:
+            state["refused"] = True
+            # "Connection: close": the server drops the connection instead of reading (and
+            # discarding) the rest of the body to keep it alive
+            await _json(send_with_id, 413, error_body(
+                "payload_too_large", f"request body larger than {self.max_body} bytes",
+                detail=f"request body larger than {self.max_body} bytes"), close=True)
+
+        async def counted_receive() -> Message:
+            if state["refused"]:
+                raise BodyTooLarge(self.max_body)
+            message = await receive()
+            if message["type"] == "http.request":
+                state["received"] += len(message.get("body", b""))
+                if state["received"] > self.max_body:
+                    if not state["started"]:
+                        await refuse()
+                    else:
+                        state["refused"] = True
+                    raise BodyTooLarge(self.max_body)
+            return message
+
         try:
             length = headers.get("content-length", "")
             if length.isdigit() and int(length) > self.max_body:
-                await _plain(send_with_id, 413, f"request body larger than {self.max_body} "
-                                                "bytes")
+                await refuse()
                 return
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, counted_receive, send_unless_refused)
+        except BodyTooLarge:
+            if not state["refused"]:  # pragma: no cover - raised only after refusing
+                raise
+        except Exception:
+            if state["refused"]:  # the app failed on the body it was refused: said already
+                return
+            log.exception("unhandled error on %s %s [request %s]", scope["method"],
+                          scope["path"], rid)
+            if not state["started"]:
+                await _json(send_with_id, 500, error_body(
+                    "internal_error", f"internal server error (request id {rid})",
+                    detail="Internal Server Error"))
         finally:
-            log.info("%s %s -> %d in %.1f ms", scope["method"], scope["path"], status["code"],
+            log.info("%s %s -> %d in %.1f ms", scope["method"], scope["path"], state["status"],
                      (time.perf_counter() - t0) * 1000)
             request_id.reset(token)
 
 
-async def _plain(send: Any, status: int, detail: str) -> None:
-    body = ('{"detail": "' + detail + '"}').encode()
+async def _json(send: Send, status: int, content: dict[str, Any], close: bool = False) -> None:
+    body = json.dumps(content).encode()
+    headers = [(b"content-type", b"application/json"),
+               (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
+                "headers": [*headers, (b"connection", b"close")] if close else headers})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -9,6 +9,8 @@ A turn's answer carries ``chart_specs``: the charts of its tool results as Vega-
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,9 +20,14 @@ from pydantic import BaseModel, Field
 
 from cartwise.agent.chat import SESSION_ID_PATTERN, ChatService, ToolStep
 from cartwise.agent.feedback import Rating
+from cartwise.errors import CartwiseError
 from cartwise.server.deps import ChatDep
+from cartwise.server.errors import error_type_of
 from cartwise.server.metrics import record_chat_turn
+from cartwise.server.middleware import error_body, request_id
 from cartwise.tools.charts import ChartSpec, turn_chart_specs
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["chat"])
 
@@ -97,35 +104,75 @@ def chat_turn(body: ChatRequest, chat: ChatDep) -> dict[str, Any]:
             "chart_specs": turn_chart_specs((s.name, s.result) for s in turn.tool_calls)}
 
 
+def _sse(event: dict[str, Any]) -> str:
+    return f"event: {event['type']}\ndata: {json.dumps(event, default=str)}\n\n"
+
+
 @router.post("/chat/stream", dependencies=[Depends(_rate_limit)],
              response_class=StreamingResponse,
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "Server-sent events: session, tool_call, "
-                                             "tool_result, text, done (with chart_specs)."}})
+                                             "tool_result, text, done (with chart_specs); "
+                                             "a failure mid-turn sends error, then done."}})
 def chat_stream(body: ChatRequest, chat: ChatDep) -> StreamingResponse:
     """The same turn as server-sent events: ``session``, then per tool ``tool_call`` and
     ``tool_result``, the reply as ``text`` pieces, and ``done`` with the whole reply and the
-    ``chart_specs`` of the tool results (as in the ``/chat`` response)."""
+    ``chart_specs`` of the tool results (as in the ``/chat`` response).
+
+    A turn that fails once the stream has begun (the status is already 200) ends with an
+    ``error`` event, ``{"type": "error", "error": {"type", "message", "request_id"}}`` (the
+    shape of every error body), then ``done`` with ``error`` set to the same type, the
+    session id and the tool calls that finished. Unexpected failures are logged with their
+    traceback; the stream never just stops."""
     _checked(chat, body)
+    rid = request_id.get()  # the stream runs in other threads
 
     def events() -> Iterator[str]:
         called: list[str] = []  # tool call ids in call order (results come as they finish)
         results: dict[str, tuple[str, Any]] = {}
+        finished: list[dict[str, Any]] = []  # tool_result events without their results
         steps: list[ToolStep] = []  # for the metrics
-        for event in chat.stream(body.session_id, body.message):
-            if event["type"] == "tool_call":
-                called.append(str(event["id"]))
-            elif event["type"] == "tool_result":
-                results[str(event["id"])] = (event["name"], event.get("result"))
-                steps.append(ToolStep(**{k: v for k, v in event.items() if k != "type"}))
-                event = {k: v for k, v in event.items() if k != "result"}
-            elif event["type"] == "done":
-                record_chat_turn(event.get("error"), steps, mode="stream")
-                ordered = sorted(results, key=lambda i: called.index(i) if i in called
-                                 else len(called))
-                specs = turn_chart_specs(results[i] for i in ordered)
-                event = {**event, "chart_specs": [c.model_dump(mode="json") for c in specs]}
-            yield f"event: {event['type']}\ndata: {json.dumps(event, default=str)}\n\n"
+        sid = body.session_id or ""
+        t0 = time.perf_counter()
+        try:
+            for event in chat.stream(body.session_id, body.message):
+                if event["type"] == "session":
+                    sid = str(event["session_id"])
+                elif event["type"] == "tool_call":
+                    called.append(str(event["id"]))
+                elif event["type"] == "tool_result":
+                    results[str(event["id"])] = (event["name"], event.get("result"))
+                    steps.append(ToolStep(**{k: v for k, v in event.items() if k != "type"}))
+                    event = {k: v for k, v in event.items() if k != "result"}
+                    finished.append(event)
+                elif event["type"] == "done":
+                    record_chat_turn(event.get("error"), steps, mode="stream")
+                    ordered = sorted(results, key=lambda i: called.index(i) if i in called
+                                     else len(called))
+                    specs = turn_chart_specs(results[i] for i in ordered)
+                    event = {**event,
+                             "chart_specs": [c.model_dump(mode="json") for c in specs]}
+                yield _sse(event)
+        except Exception as exc:  # the 200 is sent: the failure goes into the stream
+            if isinstance(exc, CartwiseError):
+                kind, message = error_type_of(exc), str(exc)
+                log.warning("chat stream failed [request %s]: %s: %s", rid,
+                            type(exc).__name__, exc)
+            else:
+                kind, message = "internal_error", f"the turn failed (request id {rid})"
+                log.exception("chat stream failed [request %s]", rid)
+            token = request_id.set(rid)
+            try:
+                error = {"type": "error", **error_body(kind, message)}
+            finally:
+                request_id.reset(token)
+            yield _sse(error)
+            tools = [{k: e.get(k) for k in ("name", "args", "summary", "ok", "ms")}
+                     for e in finished]
+            yield _sse({"type": "done", "reply": "", "session_id": sid, "tool_calls": tools,
+                        "model": chat.model.provider,
+                        "ms": round((time.perf_counter() - t0) * 1000, 2), "error": kind,
+                        "chart_specs": []})
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -80,3 +80,18 @@ class SlowTextModel(BaseChatModel):
                   run_manager: Any = None, **kwargs: Any) -> ChatResult:
         text = "".join(c.message.text for c in self._stream(messages))
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+
+class FailingChatModel(ScriptedChatModel):
+    """Answers with its queued script like :class:`ScriptedChatModel`, then raises ``error``
+    (a ``RuntimeError``: no provider error the chat service would turn into a polite reply) at
+    the next call: a turn that fails midway, after its tool calls ran."""
+
+    error: str = "the model broke"
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        if not self.script:
+            self.history.append(list(messages))
+            raise RuntimeError(self.error)
+        return super()._generate(messages, stop, run_manager, **kwargs)

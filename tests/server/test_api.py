@@ -117,10 +117,124 @@ def test_bad_chat_requests(api: httpx.Client, body: dict[str, Any], status: int)
         assert api.post(path, json=body).status_code == status
 
 
+def _is_error(r: httpx.Response, status: int, kind: str) -> dict[str, Any]:
+    """``r``'s JSON body, checked to be the one error shape with ``status`` and ``kind``."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json"), r.headers
+    body = r.json()
+    error = body["error"]
+    assert set(error) == {"type", "message", "request_id"} and error["type"] == kind, body
+    assert error["message"] and error["request_id"] == r.headers["x-request-id"]
+    return body
+
+
 def test_huge_bodies_are_refused_before_reading(api: httpx.Client) -> None:
     r = api.post("/chat", content=b"{" + b" " * (2 << 20) + b"}",
                  headers={"content-type": "application/json"})
-    assert r.status_code == 413
+    assert _is_error(r, 413, "payload_too_large")["detail"].startswith("request body larger")
+
+
+def test_huge_chunked_bodies_are_refused_while_they_stream(api: httpx.Client) -> None:
+    """A 200 MB chunked body (no Content-Length) is answered 413 once the first MiB has
+    arrived, and the server closes the connection: the client got to send only a few MiB
+    (what the socket buffers hold), not the 200 MB."""
+    sent = {"bytes": 0}
+    chunk = b" " * (64 << 10)
+
+    def body() -> Iterator[bytes]:
+        yield b'{"message": "'
+        for _ in range((200 << 20) // len(chunk)):
+            sent["bytes"] += len(chunk)
+            yield chunk
+
+    r = api.post("/chat", content=body(), headers={"content-type": "application/json"})
+    assert "content-length" not in r.request.headers
+    assert r.request.headers["transfer-encoding"] == "chunked"
+    _is_error(r, 413, "payload_too_large")
+    assert r.headers["connection"] == "close"
+    assert 1 << 20 < sent["bytes"] < 32 << 20, sent
+    assert api.get("/health").status_code == 200  # the client reconnects
+
+
+def test_error_bodies_have_one_shape(api: httpx.Client) -> None:
+    """Every error carries ``{"error": {"type", "message", "request_id"}}``, beside the
+    ``detail`` clients read before (FastAPI's 422 list, the tool's not-found Failure)."""
+    r = api.get("/no/such/route", headers={"X-Request-ID": "edge-404"})
+    assert _is_error(r, 404, "not_found")["error"]["request_id"] == "edge-404"
+    r = api.delete("/health")
+    assert _is_error(r, 405, "method_not_allowed")["detail"] == "Method Not Allowed"
+    assert "GET" in r.headers["allow"]
+    body = _is_error(api.post("/chat", json={"text": "hi"}), 422, "invalid_request")
+    assert body["detail"][0]["loc"] == ["body", "message"]
+    assert body["error"]["message"].startswith("body.message: ")
+    body = _is_error(api.get("/recommendations/42?k=0"), 422, "invalid_argument")
+    assert body["detail"][0]["loc"] == ["query", "k"]
+    assert body["error"]["message"].startswith("query.k: ") and ": k:" not in body["error"][
+        "message"]
+    body = _is_error(api.get("/users/987654321/profile"), 404, "not_found")
+    assert body["detail"]["error_type"] == "not_found"
+    assert body["error"]["message"] == body["detail"]["summary"]
+    body = _is_error(api.post("/chat", json={"message": "x" * 5000}), 413,
+                     "payload_too_large")
+    assert body["detail"].startswith("message longer than")
+    r = api.post("/admin/retrain")
+    assert r.status_code in (401, 403) and r.json()["error"]["type"] in ("unauthorized",
+                                                                          "forbidden")
+
+
+@pytest.fixture()
+def failing_api(demo_settings: Settings, demo_services) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
+    """The app over a chat model that calls one tool, then raises a ``RuntimeError``."""
+    from cartwise.agent.models import ChatModelInfo
+    from tests.agent.fakes import FailingChatModel
+
+    settings = demo_settings.model_copy(update={"chat_rate_limit": 0,
+                                                "chat_grounding": "off"})
+    model = FailingChatModel()
+
+    def enqueue(request: httpx.Request) -> None:  # one tool call a turn, then the failure
+        model.script.clear()
+        model.enqueue_call("popular_products", k=3)
+
+    runtime = Runtime(settings, demo_services, Sessions(InMemorySaver(), "memory", ""),
+                      model=(model, ChatModelInfo("openai_compatible", "failing")))
+    app = create_app(settings, runtime, ui=False, slack=False)
+    with serving(app) as url, httpx.Client(base_url=url, timeout=30,
+                                           event_hooks={"request": [enqueue]}) as client:
+        yield client
+
+
+def test_unexpected_errors_are_json_500s(failing_api: httpx.Client,
+                                         caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("ERROR", logger="cartwise.server.access"):
+        r = failing_api.post("/chat", json={"message": "best sellers"},
+                             headers={"X-Request-ID": "boom-500"})
+    body = _is_error(r, 500, "internal_error")
+    assert body["error"]["request_id"] == "boom-500" and "boom-500" in body["error"]["message"]
+    assert "the model broke" not in r.text  # no internals for the client
+    logged = [rec for rec in caplog.records if rec.levelname == "ERROR"]
+    assert logged and "boom-500" in logged[-1].getMessage() and logged[-1].exc_info
+    assert "RuntimeError: the model broke" in caplog.text
+
+
+def test_a_stream_failing_midway_ends_with_error_then_done(
+        failing_api: httpx.Client, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("ERROR", logger="cartwise.server.routes_chat"):
+        r = failing_api.post("/chat/stream", json={"message": "best sellers",
+                                                   "session_id": "fails-1"},
+                             headers={"X-Request-ID": "boom-sse"})
+    assert r.status_code == 200
+    events = _sse(r.text)
+    kinds = [e["event"] for e in events]
+    assert kinds == ["session", "tool_call", "tool_result", "error", "done"], kinds
+    error = events[3]["error"]
+    assert error == {"type": "internal_error", "message": error["message"],
+                     "request_id": "boom-sse"} and "boom-sse" in error["message"]
+    done = events[4]
+    assert done["error"] == "internal_error" and done["session_id"] == "fails-1"
+    assert [t["name"] for t in done["tool_calls"]] == ["popular_products"]
+    assert done["chart_specs"] == [] and done["reply"] == ""
+    assert any("boom-sse" in rec.getMessage() and rec.exc_info for rec in caplog.records)
 
 
 def test_request_ids(api: httpx.Client) -> None:
