@@ -88,7 +88,8 @@ class RequestContext:
             runtime.counters.incr("requests")
             if scope["path"].startswith("/chat"):
                 runtime.counters.incr("chat_requests")
-        state = {"status": 500, "started": False, "refused": False, "received": 0}
+        state: dict[str, Any] = {"status": 500, "started": False, "refused": False,
+                                 "received": 0}
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
