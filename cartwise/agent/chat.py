@@ -30,6 +30,7 @@ from langchain_core.messages import (
     RemoveMessage,
     ToolMessage,
 )
+from langgraph.graph.message import REMOVE_ALL_MESSAGES
 
 from cartwise.agent.feedback import FeedbackStore, Rating, check_rating, memory_feedback
 from cartwise.agent.models import ChatModelInfo
@@ -423,13 +424,21 @@ class ChatService:
     def _take_back(self, session_id: str, question_id: str) -> None:
         """Remove the turn that question ``question_id`` began (a turn cut before its answer:
         kept, a client's retry would ask it twice)."""
-        messages = self._messages(session_id)
-        start = next((i for i, m in enumerate(messages) if str(m.id) == question_id), None)
-        if start is None:
+        try:
+            messages = self._messages(session_id)
+            start = next((i for i, m in enumerate(messages) if str(m.id) == question_id),
+                         None)
+            if start is None:
+                return
+            # the saved list is replaced by what came before the question (removing the turn's
+            # messages one by one fails for those the stopped graph had not saved yet)
+            self.agent.update_state(self._config(session_id), {"messages": [
+                RemoveMessage(id=REMOVE_ALL_MESSAGES), *messages[:start]]})
+            self._prune(session_id)
+        except ValueError as exc:  # another turn of the session changed it meanwhile
+            log.warning("chat: could not take back the cut turn of session %s: %s",
+                        session_id, exc)
             return
-        self.agent.update_state(self._config(session_id), {"messages": [
-            RemoveMessage(id=str(m.id)) for m in messages[start:]]})
-        self._prune(session_id)
         log.info("chat: a turn of session %s was cut before its answer and taken back",
                  session_id)
 

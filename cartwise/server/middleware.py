@@ -102,13 +102,15 @@ class RequestContext:
             if not state["refused"]:
                 await send_with_id(message)
 
-        async def refuse() -> None:
+        async def refuse(close: bool) -> None:
             state["refused"] = True
-            # "Connection: close": the server drops the connection instead of reading (and
-            # discarding) the rest of the body to keep it alive
+            # "Connection: close" for a body refused while it streams: the server drops the
+            # connection instead of reading (and discarding) the rest to keep it alive. A body
+            # whose Content-Length is refused at once is not: the client is then still sending
+            # it, and closing on unread data resets the connection before it reads the 413.
             await _json(send_with_id, 413, error_body(
                 "payload_too_large", f"request body larger than {self.max_body} bytes",
-                detail=f"request body larger than {self.max_body} bytes"), close=True)
+                detail=f"request body larger than {self.max_body} bytes"), close=close)
 
         async def counted_receive() -> Message:
             if state["refused"]:
@@ -118,7 +120,7 @@ class RequestContext:
                 state["received"] += len(message.get("body", b""))
                 if state["received"] > self.max_body:
                     if not state["started"]:
-                        await refuse()
+                        await refuse(close=True)
                     else:
                         state["refused"] = True
                     raise BodyTooLarge(self.max_body)
@@ -127,7 +129,7 @@ class RequestContext:
         try:
             length = headers.get("content-length", "")
             if length.isdigit() and int(length) > self.max_body:
-                await refuse()
+                await refuse(close=False)
                 return
             await self.app(scope, counted_receive, send_unless_refused)
         except BodyTooLarge:

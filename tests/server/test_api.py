@@ -147,12 +147,18 @@ def test_huge_chunked_bodies_are_refused_while_they_stream(api: httpx.Client) ->
             sent["bytes"] += len(chunk)
             yield chunk
 
-    r = api.post("/chat", content=body(), headers={"content-type": "application/json"})
-    assert "content-length" not in r.request.headers
-    assert r.request.headers["transfer-encoding"] == "chunked"
-    _is_error(r, 413, "payload_too_large")
-    assert r.headers["connection"] == "close"
-    assert 1 << 20 < sent["bytes"] < 32 << 20, sent
+    try:
+        r = api.post("/chat", content=body(), headers={"content-type": "application/json"})
+    except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+        # the server closed the connection while the client was still sending: the kernel
+        # may then reset it before the client has read the 413 (no lingering close)
+        r = None
+    if r is not None:
+        assert "content-length" not in r.request.headers
+        assert r.request.headers["transfer-encoding"] == "chunked"
+        _is_error(r, 413, "payload_too_large")
+        assert r.headers["connection"] == "close"
+    assert 1 << 20 < sent["bytes"] < 32 << 20, sent  # the rest was never read
     assert api.get("/health").status_code == 200  # the client reconnects
 
 
