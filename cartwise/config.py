@@ -263,6 +263,9 @@ class Settings(BaseSettings):
         "statements, only flag them in the trace, or do not check."
     )
     chat_timeout: float = Field(60.0, gt=0, description="Seconds an LLM request may take.")
+    chat_turn_wait: float = Field(
+        30.0, ge=0, description="Seconds a chat turn waits for the same session's running turn "
+        "(turns of one session run one at a time), then 409.")
 
     # --- server, UI, Slack -------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address `cartwise serve` listens on.")

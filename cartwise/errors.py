@@ -137,6 +137,18 @@ class InvalidArgument(CartwiseError):
         super().__init__(f"{text} ({reason})" if reason else text)
 
 
+class SessionBusy(CartwiseError):
+    """Another turn of the same chat session is still running (turns of one session run one
+    at a time, so that none overwrites another's history); the client may try again once it
+    has finished."""
+
+    def __init__(self, session_id: str, waited: float) -> None:
+        self.session_id = session_id
+        self.waited = waited
+        super().__init__(f"session {session_id} is still answering another message (waited "
+                         f"{waited:g} s); send this one again once that answer is done")
+
+
 class ModelFitError(CartwiseError):
     """A statistical model could not be fitted to the data (too little data, or a fit that did
     not converge); callers fall back to a simpler estimate and say so."""

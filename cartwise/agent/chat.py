@@ -10,6 +10,7 @@ reply's text in chunks of at most one per 50 ms, not one event per token); ``his
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import logging
@@ -35,7 +36,7 @@ from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from cartwise.agent.feedback import FeedbackStore, Rating, check_rating, memory_feedback
 from cartwise.agent.models import ChatModelInfo
 from cartwise.agent.offline import text_of
-from cartwise.errors import InvalidArgument
+from cartwise.errors import InvalidArgument, SessionBusy
 from cartwise.tools.results import is_failure
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,54 @@ def in_chunks(events: Iterable[dict[str, Any]], seconds: float = CHUNK_SECONDS
         yield pending
 
 
+class SessionLocks:
+    """One lock per session id, so that one session's turns (and rewinds) run one at a time:
+    two overlapping turns each read the history, and the one finishing last would overwrite
+    the other's messages. Locks are dropped when no one holds or waits for them. Within one
+    process (several processes on one session database are not ordered by this).
+
+    Args:
+        wait: seconds a turn waits for the session's running turn before
+            :class:`~cartwise.errors.SessionBusy` is raised.
+    """
+
+    def __init__(self, wait: float = 30.0) -> None:
+        self.wait = wait
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+
+    def busy(self, session_id: str) -> bool:
+        """Whether a turn of ``session_id`` holds its lock now."""
+        with self._guard:
+            entry = self._locks.get(session_id)
+        return entry is not None and entry[0].locked()
+
+    @contextlib.contextmanager
+    def held(self, session_id: str) -> Iterator[None]:
+        """Hold ``session_id``'s lock for the ``with`` block.
+
+        Raises:
+            SessionBusy: another holder kept it longer than :attr:`wait` seconds.
+        """
+        with self._guard:
+            lock, users = self._locks.get(session_id, (threading.Lock(), 0))
+            self._locks[session_id] = (lock, users + 1)
+        try:
+            if not lock.acquire(timeout=self.wait):
+                raise SessionBusy(session_id, self.wait)
+            try:
+                yield
+            finally:
+                lock.release()
+        finally:
+            with self._guard:
+                lock, users = self._locks[session_id]
+                if users <= 1:
+                    del self._locks[session_id]
+                else:
+                    self._locks[session_id] = (lock, users - 1)
+
+
 def _turns(messages: list[AnyMessage]) -> list[tuple[int, int]]:
     """The turns of a session's messages: ``(start, end)`` slices, each starting at a user
     message and ending before the next one."""
@@ -218,14 +267,17 @@ class ChatService:
         feedback: where the turns' ratings are kept (default: in memory).
         prune: called with a session id once a turn (or a rewind) is saved, to drop the
             session's earlier saved states (:meth:`~cartwise.agent.memory.Sessions.prune`).
+        turn_wait: seconds a turn waits for the same session's running turn (then
+            :class:`~cartwise.errors.SessionBusy`).
 
-    Thread-safe for different sessions; one session's turns should not overlap.
+    Thread-safe; one session's turns and rewinds run one at a time (:class:`SessionLocks`).
     """
 
     def __init__(self, agent: Any, model: ChatModelInfo, *, max_chars: int = 4000,
                  stream_text: bool = True, feedback: FeedbackStore | None = None,
-                 prune: Callable[[str], Any] | None = None) -> None:
+                 prune: Callable[[str], Any] | None = None, turn_wait: float = 30.0) -> None:
         self.agent = agent
+        self.locks = SessionLocks(turn_wait)
         self.feedback = feedback or memory_feedback()
         self._prune = prune or (lambda session_id: None)
         self.model = model
@@ -275,10 +327,17 @@ class ChatService:
 
         Raises:
             InvalidArgument: an empty or too long message, a malformed session id.
+            SessionBusy: another turn of the session ran longer than the turn wait.
         """
         text = self._check_text(text)
         sid = check_session_id(session_id) if session_id else new_session_id()
         t0 = time.perf_counter()
+        with self.locks.held(sid):  # one turn of a session at a time
+            yield from self._run_turn(sid, text, tokens, t0)
+
+    def _run_turn(self, sid: str, text: str, tokens: bool, t0: float
+              ) -> Iterator[dict[str, Any]]:
+        """The events of :meth:`_events`, the session's lock held."""
         yield {"type": "session", "session_id": sid}
         calls: dict[str, dict[str, Any]] = {}
         steps: list[ToolStep] = []
@@ -410,14 +469,16 @@ class ChatService:
 
         Raises:
             InvalidArgument: a malformed session id, or no such turn in the session.
+            SessionBusy: a turn of the session ran longer than the turn wait.
         """
-        messages = self._messages(session_id)
-        start, _ = self._turn(messages, turn_id)
-        gone = messages[start:]
-        removed = [str(m.id) for m in gone if isinstance(m, HumanMessage)]
-        self.agent.update_state(self._config(session_id),
-                                {"messages": [RemoveMessage(id=str(m.id)) for m in gone]})
-        self._prune(session_id)
+        with self.locks.held(check_session_id(session_id)):  # not in a running turn
+            messages = self._messages(session_id)
+            start, _ = self._turn(messages, turn_id)
+            gone = messages[start:]
+            removed = [str(m.id) for m in gone if isinstance(m, HumanMessage)]
+            self.agent.update_state(self._config(session_id),
+                                    {"messages": [RemoveMessage(id=str(m.id)) for m in gone]})
+            self._prune(session_id)
         self.feedback.forget(session_id, removed)
         return removed
 

@@ -44,4 +44,4 @@ def build_chat_service(settings: Settings, services: Services,
              sessions.where)
     return ChatService(agent, info, max_chars=settings.chat_max_chars,
                        stream_text=grounding is None, feedback=sessions.feedback,
-                       prune=sessions.prune)
+                       prune=sessions.prune, turn_wait=settings.chat_turn_wait)

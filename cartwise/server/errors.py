@@ -44,6 +44,7 @@ from cartwise.errors import (
     ConfigError,
     InvalidArgument,
     NotFoundError,
+    SessionBusy,
     StoreError,
     UnknownProduct,
     UnknownUser,
@@ -170,6 +171,11 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = invalid_detail(exc.argument, str(exc), where)
         return JSONResponse(error_body("invalid_argument", message_of(detail), detail=detail),
                             status_code=422)
+
+    @app.exception_handler(SessionBusy)
+    async def _busy(request: Request, exc: SessionBusy) -> JSONResponse:
+        return JSONResponse(error_body("session_busy", str(exc), detail=str(exc)),
+                            status_code=409, headers={"Retry-After": "1"})
 
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError) -> JSONResponse:
