@@ -474,13 +474,18 @@ class ChatService:
         with self.locks.held(check_session_id(session_id)):  # not in a running turn
             messages = self._messages(session_id)
             start, _ = self._turn(messages, turn_id)
-            gone = messages[start:]
-            removed = [str(m.id) for m in gone if isinstance(m, HumanMessage)]
-            self.agent.update_state(self._config(session_id),
-                                    {"messages": [RemoveMessage(id=str(m.id)) for m in gone]})
-            self._prune(session_id)
+            removed = [str(m.id) for m in messages[start:] if isinstance(m, HumanMessage)]
+            self._keep_before(session_id, messages, start)
         self.feedback.forget(session_id, removed)
         return removed
+
+    def _keep_before(self, session_id: str, messages: list[AnyMessage], start: int) -> None:
+        """Save the session as ``messages[:start]`` (its messages as read, cut at ``start``)
+        and prune its earlier states. The saved list is replaced whole: removing messages one
+        by one fails for those a stopped graph had not saved yet."""
+        self.agent.update_state(self._config(session_id), {"messages": [
+            RemoveMessage(id=REMOVE_ALL_MESSAGES), *messages[:start]]})
+        self._prune(session_id)
 
     def _take_back(self, session_id: str, question_id: str) -> None:
         """Remove the turn that question ``question_id`` began (a turn cut before its answer:
@@ -491,11 +496,7 @@ class ChatService:
                          None)
             if start is None:
                 return
-            # the saved list is replaced by what came before the question (removing the turn's
-            # messages one by one fails for those the stopped graph had not saved yet)
-            self.agent.update_state(self._config(session_id), {"messages": [
-                RemoveMessage(id=REMOVE_ALL_MESSAGES), *messages[:start]]})
-            self._prune(session_id)
+            self._keep_before(session_id, messages, start)
         except ValueError as exc:  # another turn of the session changed it meanwhile
             log.warning("chat: could not take back the cut turn of session %s: %s",
                         session_id, exc)
