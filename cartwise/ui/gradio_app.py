@@ -310,7 +310,9 @@ def _chat_tab(demo: gr.Blocks, runtime: Runtime) -> None:
     chatbot.like(_like, [chatbot, session], None, queue=False)
 
     shown = [chatbot, box, session, listing, saved, title]
-    new.click(new_conversation, [saved], shown, queue=False)
+    # leaving a conversation stops its running turn (its later answers would land on the
+    # newly opened one)
+    new.click(new_conversation, [saved], shown, queue=False, cancels=turns)
     chatbot.clear(new_conversation, [saved], shown, queue=False)  # its bin button
     delete.click(partial(delete_conversation, runtime), [saved, session], shown, queue=False)
     rename.click(rename_conversation, [saved, session, title], [listing, saved], queue=False)

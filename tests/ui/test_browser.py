@@ -92,6 +92,7 @@ def test_chat_in_the_browser(ui_url: str, demo_runtime: Runtime, tmp_path: Path)
             expect(chat.locator("svg.marks")).to_have_count(3, timeout=15_000)
             expect(chat.get_by_text(funnel.summary[:40]).last).to_be_visible()
 
+            expect(page.get_by_role("button", name="Send")).to_be_visible(timeout=15_000)
             page.get_by_role("button", name="New conversation").click()
             expect(chat.get_by_text(funnel.summary[:40])).to_have_count(0, timeout=5_000)
             expect(sidebar.get_by_text("show the conversion funnel by device")).to_be_visible()
